@@ -1,0 +1,142 @@
+//! Calls between services: lazily connected channels to the peers, with the calling service's own
+//! token (role `system`, scoped to the municipality the call is for) and the W3C trace context.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::auth::{Caller, Kommun, Role, TokenSigner};
+use crate::config::{AuthMode, Settings};
+use crate::telemetry::inject_trace_context;
+
+/// Where the calling service's tokens come from.
+#[derive(Clone)]
+enum ServiceTokens {
+    /// Locally: signed on the spot with the dev key.
+    Dev(TokenSigner),
+    /// Production: `<kommun>.jwt` files provisioned by the identity provider (re-read on each call so a
+    /// renewed token takes effect without a restart).
+    Files(Option<PathBuf>),
+}
+
+impl ServiceTokens {
+    fn token_for(&self, kommun: &Kommun) -> Result<String, tonic::Status> {
+        match self {
+            ServiceTokens::Dev(signer) => signer
+                .sign(
+                    &Caller { subject: "trappan-service".into(), role: Role::System, kommun: kommun.clone(), unit: String::new() },
+                    Duration::from_secs(300),
+                )
+                .map_err(|_| tonic::Status::internal("could not sign a service token")),
+            ServiceTokens::Files(dir) => {
+                let dir = dir.as_ref().ok_or_else(|| tonic::Status::internal("auth.service_tokens_dir is not configured"))?;
+                std::fs::read_to_string(dir.join(format!("{kommun}.jwt")))
+                    .map(|token| token.trim().to_string())
+                    .map_err(|_| tonic::Status::internal("no service token for this municipality"))
+            }
+        }
+    }
+}
+
+/// Adds the service token and trace context to every outgoing call.
+#[derive(Clone)]
+pub struct ServiceAuth {
+    tokens: ServiceTokens,
+    kommun: Kommun,
+}
+
+impl tonic::service::Interceptor for ServiceAuth {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let token = self.tokens.token_for(&self.kommun)?;
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| tonic::Status::internal("service token is not valid metadata"))?;
+        request.metadata_mut().insert("authorization", value);
+        inject_trace_context(request.metadata_mut());
+        Ok(request)
+    }
+}
+
+/// A channel to a peer with the service's credentials for one municipality.
+pub type PeerChannel = InterceptedService<Channel, ServiceAuth>;
+
+/// Clients of the other services.
+#[derive(Clone)]
+pub struct Peers {
+    tokens: ServiceTokens,
+    bistand: Channel,
+    insatser: Channel,
+    ungsam: Channel,
+}
+
+fn lazy_channel(url: &str) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(url.to_string())?
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(10))
+        .connect_lazy())
+}
+
+impl Peers {
+    /// Channels to the configured peers; nothing connects until the first call.
+    pub fn new(settings: &Settings) -> anyhow::Result<Peers> {
+        let tokens = match settings.auth.mode {
+            AuthMode::Dev => ServiceTokens::Dev(TokenSigner::dev(settings)?),
+            AuthMode::Keys => ServiceTokens::Files(settings.auth.service_tokens_dir.clone()),
+        };
+        Ok(Peers {
+            tokens,
+            bistand: lazy_channel(&settings.peers.bistand_url)?,
+            insatser: lazy_channel(&settings.peers.insatser_url)?,
+            ungsam: lazy_channel(&settings.peers.ungsam_url)?,
+        })
+    }
+
+    fn channel(&self, channel: &Channel, kommun: &Kommun) -> PeerChannel {
+        InterceptedService::new(channel.clone(), ServiceAuth { tokens: self.tokens.clone(), kommun: kommun.clone() })
+    }
+
+    /// bistand, on behalf of `kommun`.
+    pub fn bistand(
+        &self,
+        kommun: &Kommun,
+    ) -> trappan_api::bistand::v1::bistand_service_client::BistandServiceClient<PeerChannel> {
+        trappan_api::bistand::v1::bistand_service_client::BistandServiceClient::new(self.channel(&self.bistand, kommun))
+    }
+
+    /// insatser, on behalf of `kommun`.
+    pub fn insatser(
+        &self,
+        kommun: &Kommun,
+    ) -> trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient<PeerChannel> {
+        trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient::new(
+            self.channel(&self.insatser, kommun),
+        )
+    }
+
+    /// ungsam, on behalf of `kommun`.
+    pub fn ungsam(
+        &self,
+        kommun: &Kommun,
+    ) -> trappan_api::ungsam::v1::ungsam_service_client::UngsamServiceClient<PeerChannel> {
+        trappan_api::ungsam::v1::ungsam_service_client::UngsamServiceClient::new(self.channel(&self.ungsam, kommun))
+    }
+}
+
+/// Whether a failed call to a peer is worth retrying later (the peer is down, busy or slow).
+pub fn is_transient(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unavailable
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::ResourceExhausted
+            | tonic::Code::Aborted
+            | tonic::Code::Unknown
+            | tonic::Code::Cancelled
+    )
+}
+
+/// Shared so the peers' clients can be kept in an `Arc` by services that prefer it.
+pub type SharedPeers = Arc<Peers>;

@@ -1,0 +1,429 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then `TRAPPAN__…` environment
+//! variables. Invalid configuration fails at start with a message that names the key.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The four services of the suite; used to pick ports, stores and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    /// Ekonomiskt bistånd.
+    Bistand,
+    /// Arbetsmarknadsinsatser.
+    Insatser,
+    /// Youth outreach.
+    Ungsam,
+    /// Management and official reporting.
+    Rapport,
+}
+
+impl ServiceKind {
+    /// Every service, in port order.
+    pub const ALL: [ServiceKind; 4] = [Self::Bistand, Self::Insatser, Self::Ungsam, Self::Rapport];
+
+    /// The lowercase name used in commands, configuration keys, metrics and database names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bistand => "bistand",
+            Self::Insatser => "insatser",
+            Self::Ungsam => "ungsam",
+            Self::Rapport => "rapport",
+        }
+    }
+
+    /// Parses a service name as given on the command line.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            Self::Bistand => 50051,
+            Self::Insatser => 50052,
+            Self::Ungsam => 50053,
+            Self::Rapport => 50054,
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything a Trappan process can be configured with. See `docs/interface.md` for the variable names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where local state lives: SQLite files, the dev signing key, the pseudonymisation key.
+    pub data_dir: PathBuf,
+    /// Transport limits shared by every service.
+    pub server: ServerSettings,
+    /// Ekonomiskt bistånd.
+    pub bistand: ServiceSettings,
+    /// Arbetsmarknadsinsatser.
+    pub insatser: ServiceSettings,
+    /// Youth outreach.
+    pub ungsam: ServiceSettings,
+    /// Reporting, with what only rapport needs.
+    pub rapport: RapportSettings,
+    /// Where the other services are reached.
+    pub peers: PeerSettings,
+    /// Token verification and the dev signing key.
+    pub auth: AuthSettings,
+    /// Logs, traces and metrics.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Transport limits: why each exists is in its doc line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The address to listen on; `0.0.0.0` in a container.
+    pub listen_host: String,
+    /// A call that takes longer is cancelled with DEADLINE_EXCEEDED, so stuck calls do not pile up.
+    pub request_timeout_secs: u64,
+    /// Calls beyond this many in flight are shed with RESOURCE_EXHAUSTED instead of queueing.
+    pub max_concurrent_requests: usize,
+    /// The largest message decoded or encoded, protecting memory from oversized requests.
+    pub max_message_bytes: usize,
+    /// How long in-flight calls may take to finish after SIGTERM before the process exits.
+    pub shutdown_grace_secs: u64,
+}
+
+/// Settings every service has.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// The gRPC port (health and reflection share it).
+    pub port: u16,
+    /// The store; unset means a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Runs migrations at start; production migrates with a Job instead.
+    pub migrate_on_start: bool,
+}
+
+/// rapport's settings: the common ones plus what only it needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RapportSettings {
+    /// The gRPC port.
+    pub port: u16,
+    /// The store; unset means a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Runs migrations at start.
+    pub migrate_on_start: bool,
+    /// The master key that pseudonymous keys are derived from; kept out of the database.
+    pub pseudonym_key_file: Option<PathBuf>,
+    /// The municipalities whose feeds rapport follows.
+    pub kommuner: Vec<String>,
+}
+
+/// Where the other services listen, for calls between services.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerSettings {
+    /// bistand's URL.
+    pub bistand_url: String,
+    /// insatser's URL.
+    pub insatser_url: String,
+    /// ungsam's URL.
+    pub ungsam_url: String,
+}
+
+/// How tokens are verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Local use: a dev Ed25519 key in `data_dir` signs and verifies; `trappan token` prints tokens.
+    Dev,
+    /// Production: tokens from the identity provider, verified by the public keys in `public_keys_dir`.
+    Keys,
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Dev or production verification.
+    pub mode: AuthMode,
+    /// The dev signing key (PKCS#8); created on first use in dev mode.
+    pub dev_key_file: Option<PathBuf>,
+    /// In keys mode: a directory of `<kid>.pem` Ed25519 public keys; several during a rotation.
+    pub public_keys_dir: Option<PathBuf>,
+    /// In keys mode: `<kommun>.jwt` tokens of role `system`, issued by the identity provider, that this
+    /// service presents when it calls another service on a municipality's behalf.
+    pub service_tokens_dir: Option<PathBuf>,
+    /// The expected `iss` claim.
+    pub issuer: String,
+    /// The expected `aud` claim.
+    pub audience: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object a line, for log collection.
+    Json,
+}
+
+/// Telemetry settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// Log format.
+    pub log_format: LogFormat,
+    /// The log filter (tracing's EnvFilter syntax); `RUST_LOG` overrides it.
+    pub log_filter: String,
+    /// An OTLP/gRPC endpoint; unset means traces and metrics are not exported.
+    pub otlp_endpoint: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let service = |kind: ServiceKind| ServiceSettings {
+            port: kind.default_port(),
+            database_url: None,
+            migrate_on_start: true,
+        };
+        Settings {
+            data_dir: PathBuf::from(".trappan"),
+            server: ServerSettings {
+                listen_host: "127.0.0.1".into(),
+                request_timeout_secs: 30,
+                max_concurrent_requests: 256,
+                max_message_bytes: 4 * 1024 * 1024,
+                shutdown_grace_secs: 20,
+            },
+            bistand: service(ServiceKind::Bistand),
+            insatser: service(ServiceKind::Insatser),
+            ungsam: service(ServiceKind::Ungsam),
+            rapport: RapportSettings {
+                port: ServiceKind::Rapport.default_port(),
+                database_url: None,
+                migrate_on_start: true,
+                pseudonym_key_file: None,
+                kommuner: vec!["0767".into()],
+            },
+            peers: PeerSettings {
+                bistand_url: format!("http://127.0.0.1:{}", ServiceKind::Bistand.default_port()),
+                insatser_url: format!("http://127.0.0.1:{}", ServiceKind::Insatser.default_port()),
+                ungsam_url: format!("http://127.0.0.1:{}", ServiceKind::Ungsam.default_port()),
+            },
+            auth: AuthSettings {
+                mode: AuthMode::Dev,
+                dev_key_file: None,
+                public_keys_dir: None,
+                service_tokens_dir: None,
+                issuer: "trappan-dev".into(),
+                audience: "trappan".into(),
+            },
+            telemetry: TelemetrySettings {
+                log_format: LogFormat::Pretty,
+                log_filter: "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,h2=warn,tower=warn,hyper=warn".into(),
+                otlp_endpoint: None,
+            },
+        }
+    }
+}
+
+/// Configuration could not be loaded; the message names the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then `file` (if given), then the `TRAPPAN__SECTION__KEY` environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Like [`Settings::load`], with the environment given explicitly (tests use it).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let defaults = config::Config::try_from(&Settings::default()).map_err(|e| ConfigError(e.to_string()))?;
+        let mut builder = config::Config::builder().add_source(defaults);
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
+        }
+        let env_map = env
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("TRAPPAN__"))
+            .collect::<std::collections::HashMap<_, _>>();
+        builder = builder.add_source(
+            config::Environment::with_prefix("TRAPPAN")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("rapport.kommuner")
+                .try_parsing(true)
+                .source(Some(env_map)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}`: {why}")));
+        if self.server.max_concurrent_requests == 0 {
+            return fail("server.max_concurrent_requests", "must be at least 1");
+        }
+        if self.server.request_timeout_secs == 0 {
+            return fail("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.server.max_message_bytes < 1024 {
+            return fail("server.max_message_bytes", "must be at least 1024");
+        }
+        for kind in ServiceKind::ALL {
+            if let Some(url) = self.database_url_setting(kind)
+                && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            {
+                return fail(&format!("{kind}.database_url"), "must start with sqlite:, postgres:// or postgresql://");
+            }
+        }
+        for (key, url) in [
+            ("peers.bistand_url", &self.peers.bistand_url),
+            ("peers.insatser_url", &self.peers.insatser_url),
+            ("peers.ungsam_url", &self.peers.ungsam_url),
+        ] {
+            if url::Url::parse(url).is_err() {
+                return fail(key, "is not a URL");
+            }
+        }
+        for kommun in &self.rapport.kommuner {
+            if crate::auth::Kommun::parse(kommun).is_none() {
+                return fail("rapport.kommuner", "each entry must be a 4-digit kommunkod");
+            }
+        }
+        if self.auth.mode == AuthMode::Keys && self.auth.public_keys_dir.is_none() {
+            return fail("auth.public_keys_dir", "is required when auth.mode = \"keys\"");
+        }
+        Ok(())
+    }
+
+    fn database_url_setting(&self, kind: ServiceKind) -> Option<&str> {
+        match kind {
+            ServiceKind::Bistand => self.bistand.database_url.as_deref(),
+            ServiceKind::Insatser => self.insatser.database_url.as_deref(),
+            ServiceKind::Ungsam => self.ungsam.database_url.as_deref(),
+            ServiceKind::Rapport => self.rapport.database_url.as_deref(),
+        }
+    }
+
+    /// The service's store URL: the configured one, or a SQLite file in `data_dir`.
+    pub fn database_url(&self, kind: ServiceKind) -> String {
+        match self.database_url_setting(kind) {
+            Some(url) => url.to_string(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{kind}.db")).display()),
+        }
+    }
+
+    /// The service's gRPC port.
+    pub fn port(&self, kind: ServiceKind) -> u16 {
+        match kind {
+            ServiceKind::Bistand => self.bistand.port,
+            ServiceKind::Insatser => self.insatser.port,
+            ServiceKind::Ungsam => self.ungsam.port,
+            ServiceKind::Rapport => self.rapport.port,
+        }
+    }
+
+    /// Whether the service migrates its store when it starts.
+    pub fn migrate_on_start(&self, kind: ServiceKind) -> bool {
+        match kind {
+            ServiceKind::Bistand => self.bistand.migrate_on_start,
+            ServiceKind::Insatser => self.insatser.migrate_on_start,
+            ServiceKind::Ungsam => self.ungsam.migrate_on_start,
+            ServiceKind::Rapport => self.rapport.migrate_on_start,
+        }
+    }
+
+    /// The dev signing key's path.
+    pub fn dev_key_file(&self) -> PathBuf {
+        self.auth.dev_key_file.clone().unwrap_or_else(|| self.data_dir.join("dev-signing-key.pk8"))
+    }
+
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.server.request_timeout_secs)
+    }
+
+    /// The shutdown grace period as a duration.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.server.shutdown_grace_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load_without_file_or_environment() {
+        let settings = Settings::load_from(None, env(&[])).expect("defaults are valid");
+        assert_eq!(settings.port(ServiceKind::Insatser), 50052);
+        assert!(settings.database_url(ServiceKind::Bistand).starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("TRAPPAN__BISTAND__PORT", "6000"),
+                ("TRAPPAN__SERVER__LISTEN_HOST", "0.0.0.0"),
+                ("TRAPPAN__BISTAND__DATABASE_URL", "postgres://db/bistand"),
+                ("TRAPPAN__RAPPORT__KOMMUNER", "0767,0780"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(settings.bistand.port, 6000);
+        assert_eq!(settings.server.listen_host, "0.0.0.0");
+        assert_eq!(settings.database_url(ServiceKind::Bistand), "postgres://db/bistand");
+        assert_eq!(settings.rapport.kommuner, vec!["0767", "0780"]);
+    }
+
+    #[test]
+    fn a_file_sits_between_defaults_and_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("trappan.toml");
+        std::fs::write(&path, "[server]\nrequest_timeout_secs = 5\nshutdown_grace_secs = 3\n").expect("write");
+        let settings =
+            Settings::load_from(Some(&path), env(&[("TRAPPAN__SERVER__SHUTDOWN_GRACE_SECS", "9")])).expect("valid");
+        assert_eq!(settings.server.request_timeout_secs, 5);
+        assert_eq!(settings.server.shutdown_grace_secs, 9);
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        let err = Settings::load_from(None, env(&[("TRAPPAN__BISTAND__PORT", "not-a-port")])).expect_err("invalid");
+        assert!(err.to_string().contains("bistand.port"), "{err}");
+        let err = Settings::load_from(None, env(&[("TRAPPAN__INSATSER__DATABASE_URL", "mysql://x")])).expect_err("invalid");
+        assert!(err.to_string().contains("insatser.database_url"), "{err}");
+        let err = Settings::load_from(None, env(&[("TRAPPAN__SERVER__MAX_CONCURRENT_REQUESTS", "0")])).expect_err("invalid");
+        assert!(err.to_string().contains("server.max_concurrent_requests"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = Settings::load_from(None, env(&[("TRAPPAN__SERVER__LISTEN_HOTS", "x")])).expect_err("invalid");
+        assert!(err.to_string().contains("listen_hots"), "{err}");
+    }
+}

@@ -1,0 +1,30 @@
+//! The runtime every Trappan service shares, written once so the services only add their domain.
+//!
+//! # Layout
+//! - [`config`]: layered settings (defaults → file → `TRAPPAN__…` environment).
+//! - [`telemetry`]: logs, OTLP traces and metrics, W3C trace context.
+//! - [`auth`]: Ed25519 bearer tokens, roles, the per-method policy, the caller's municipality.
+//! - [`error`]: the one mapping from domain and store errors to `tonic::Status`.
+//! - [`store`]: connections (SQLite or PostgreSQL), the shared tables, readiness, paging.
+//! - [`audit`]: the append-only access log.
+//! - [`outbox`]: the transactional outbox and the change feed served from it.
+//! - [`delivery`]: messages to other services, delivered later if they are down, never lost.
+//! - [`client`]: calls to the other services with a service token.
+//! - [`server`]: health, reflection, load shedding, timeouts and graceful shutdown.
+//! - [`personnummer`]: Swedish personal identity numbers, parsed once at the edge.
+//! - [`grpc`]: small conversions between contract types and domain types.
+//! - [`testing`]: helpers for tests that need a real database.
+
+pub mod audit;
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod delivery;
+pub mod error;
+pub mod grpc;
+pub mod outbox;
+pub mod personnummer;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod testing;

@@ -1,0 +1,315 @@
+//! Server bootstrap shared by every service.
+//!
+//! A service describes itself with [`ServiceDefinition`]; [`serve`] does the rest: health
+//! (`grpc.health.v1`, NOT_SERVING until the store is reachable and migrated, NOT_SERVING again while
+//! draining), reflection (v1 and v1alpha), authentication, telemetry, load shedding, a request timeout,
+//! a maximum message size, and a graceful shutdown that lets in-flight calls finish.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sea_orm_migration::MigratorTrait;
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tonic::service::RoutesBuilder;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::{AuthLayer, Policy, TokenVerifier};
+use crate::client::Peers;
+use crate::config::{ServiceKind, Settings};
+use crate::delivery::Dispatcher;
+use crate::outbox::ChangeFeed;
+use crate::store::{self, Store};
+use crate::telemetry::TelemetryLayer;
+
+/// What a service hands to the runtime: its store, its feed, its peers and the shutdown signal.
+#[derive(Clone)]
+pub struct ServiceContext {
+    /// The configuration in force.
+    pub settings: Arc<Settings>,
+    /// The service's store (not ready until migrated).
+    pub store: Store,
+    /// The service's change feed.
+    pub feed: ChangeFeed,
+    /// The service's outbound delivery worker.
+    pub dispatcher: Dispatcher,
+    /// Clients of the other services.
+    pub peers: Peers,
+    /// Turns true when the process is shutting down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl ServiceContext {
+    /// The largest message the service's gRPC server decodes or encodes.
+    pub fn max_message_bytes(&self) -> usize {
+        self.settings.server.max_message_bytes
+    }
+}
+
+/// Background work a service runs beside its server (delivery workers, feed followers).
+pub type BackgroundTask = BoxFuture<'static, ()>;
+
+/// What a service is, as far as the runtime is concerned.
+pub trait ServiceDefinition: Send + Sync + 'static {
+    /// Which service.
+    const KIND: ServiceKind;
+    /// The fully qualified gRPC service name (for health), e.g. `trappan.bistand.v1.BistandService`.
+    const GRPC_NAME: &'static str;
+    /// The store's migrations (starting with [`store::PlatformTables`]).
+    type Migrator: MigratorTrait;
+
+    /// Which roles may call which method.
+    fn policy() -> Policy;
+
+    /// Adds the service's gRPC server(s) to `routes` and returns its background tasks.
+    fn build(context: &ServiceContext, routes: &mut RoutesBuilder) -> Vec<BackgroundTask>;
+}
+
+/// Runs `D` on `listener` until `shutdown` turns true, then drains.
+pub async fn serve<D: ServiceDefinition>(
+    settings: Arc<Settings>,
+    listener: TcpListener,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let verifier = TokenVerifier::from_settings(&settings)?;
+    let store = Store::pending();
+    let context = ServiceContext {
+        settings: settings.clone(),
+        store: store.clone(),
+        feed: ChangeFeed::new(store.clone(), shutdown.clone()),
+        dispatcher: Dispatcher::new(store.clone()),
+        peers: Peers::new(&settings)?,
+        shutdown: shutdown.clone(),
+    };
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_health(&health, D::GRPC_NAME, ServingStatus::NotServing).await;
+
+    let mut routes = RoutesBuilder::default();
+    routes.add_service(health_service);
+    add_reflection(&mut routes)?;
+    let background = D::build(&context, &mut routes);
+
+    let readiness = tokio::spawn(become_ready::<D>(settings.clone(), store.clone(), health.clone(), shutdown.clone()));
+    let background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
+
+    let local_addr = listener.local_addr()?;
+    tracing::info!(service = %D::KIND, %local_addr, "listening");
+    let result = run_server(&settings, routes, D::policy(), verifier, listener, shutdown, health, D::GRPC_NAME).await;
+
+    readiness.abort();
+    for task in background {
+        task.abort();
+    }
+    tracing::info!(service = %D::KIND, "stopped");
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_server(
+    settings: &Settings,
+    routes: RoutesBuilder,
+    policy: Policy,
+    verifier: TokenVerifier,
+    listener: TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+    health: HealthReporter,
+    grpc_name: &'static str,
+) -> anyhow::Result<()> {
+    let layers = tower::ServiceBuilder::new()
+        .layer(TelemetryLayer)
+        .layer(LoadShedLayer::new(settings.server.max_concurrent_requests))
+        .layer(AuthLayer::new(verifier, policy))
+        .into_inner();
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let (drain_started_tx, drain_started) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                break;
+            }
+        }
+        set_health(&health, grpc_name, ServingStatus::NotServing).await;
+        let _ = drain_started_tx.send(());
+    };
+    let server = tonic::transport::Server::builder()
+        .timeout(settings.request_timeout())
+        .layer(layers)
+        .add_routes(routes.routes())
+        .serve_with_incoming_shutdown(incoming, signal);
+    let grace = settings.shutdown_grace();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => Ok(result?),
+        Ok(()) = drain_started => {
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(result) => Ok(result?),
+                Err(_) => {
+                    tracing::warn!(grace_secs = grace.as_secs(), "calls still in flight after the grace period");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn set_health(health: &HealthReporter, grpc_name: &str, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health.set_service_status(grpc_name, status).await;
+}
+
+fn add_reflection(routes: &mut RoutesBuilder) -> anyhow::Result<()> {
+    let v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(trappan_api::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    // Python's grpcio-reflection and older grpcurl speak only v1alpha.
+    let v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(trappan_api::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    routes.add_service(v1);
+    routes.add_service(v1alpha);
+    Ok(())
+}
+
+/// Connects the store (retrying while it is unreachable), migrates or checks migrations, then reports
+/// SERVING.
+async fn become_ready<D: ServiceDefinition>(
+    settings: Arc<Settings>,
+    store: Store,
+    health: HealthReporter,
+    shutdown: watch::Receiver<bool>,
+) {
+    let url = settings.database_url(D::KIND);
+    let migrate = settings.migrate_on_start(D::KIND);
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match prepare_store::<D::Migrator>(&url, migrate).await {
+            Ok(connection) => {
+                store.set_ready(connection);
+                set_health(&health, D::GRPC_NAME, ServingStatus::Serving).await;
+                tracing::info!(service = %D::KIND, "store ready; serving");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(service = %D::KIND, %error, "store not ready; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn prepare_store<M: MigratorTrait>(url: &str, migrate: bool) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let connection = store::connect(url).await?;
+    if migrate {
+        M::up(&connection, None).await?;
+    } else {
+        let pending = M::get_pending_migrations(&connection).await?;
+        if !pending.is_empty() {
+            anyhow::bail!("{} migrations are pending; run `trappan migrate`", pending.len());
+        }
+    }
+    Ok(connection)
+}
+
+/// Runs the migrations of `M` against `url`.
+pub async fn migrate<M: MigratorTrait>(url: &str) -> anyhow::Result<()> {
+    let connection = store::connect(url).await?;
+    M::up(&connection, None).await?;
+    connection.close().await?;
+    Ok(())
+}
+
+/// Sheds calls beyond a fixed number in flight with RESOURCE_EXHAUSTED, at once, instead of queueing
+/// them: under overload, a quick refusal the client can retry beats a slow answer for everyone.
+#[derive(Clone)]
+pub struct LoadShedLayer {
+    permits: Arc<Semaphore>,
+}
+
+impl LoadShedLayer {
+    /// Admits at most `max_in_flight` calls at once.
+    pub fn new(max_in_flight: usize) -> LoadShedLayer {
+        LoadShedLayer { permits: Arc::new(Semaphore::new(max_in_flight)) }
+    }
+}
+
+impl<S> tower::Layer<S> for LoadShedLayer {
+    type Service = LoadShedService<S>;
+    fn layer(&self, inner: S) -> LoadShedService<S> {
+        LoadShedService { inner, permits: self.permits.clone() }
+    }
+}
+
+/// The service [`LoadShedLayer`] wraps.
+#[derive(Clone)]
+pub struct LoadShedService<S> {
+    inner: S,
+    permits: Arc<Semaphore>,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for LoadShedService<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let path = request.uri().path();
+        // Health must answer even under overload, or the orchestrator restarts a busy pod.
+        let exempt = path.starts_with("/grpc.health.v1.Health/");
+        let permit: Option<OwnedSemaphorePermit> = if exempt {
+            None
+        } else {
+            match self.permits.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    let status = tonic::Status::resource_exhausted("the service is at capacity; retry with backoff");
+                    return Box::pin(async move { Ok(status.into_http()) });
+                }
+            }
+        };
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            let response = future.await;
+            drop(permit);
+            response
+        })
+    }
+}
+
+/// Resolves when the process receives SIGTERM or SIGINT.
+pub async fn termination_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

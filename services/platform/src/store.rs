@@ -1,0 +1,256 @@
+//! The store every service has: a sea-orm connection (a SQLite file by default, PostgreSQL by URL),
+//! the shared tables (audit log, change feed, outbound deliveries) and the store's readiness.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::prelude::*;
+
+use crate::error::ServiceError;
+
+/// Opens a connection pool for `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+///
+/// SQLite gets one connection, WAL and a busy timeout: one writer at a time is what SQLite offers, and a
+/// single connection turns contention into orderly waiting instead of `database is locked` errors.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options.sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        if let Some(parent) = sqlite_path(url).and_then(|p| std::path::Path::new(p).parent().map(|p| p.to_path_buf()))
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&parent).map_err(|e| DbErr::Custom(format!("{}: {e}", parent.display())))?;
+        }
+        options.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    sea_orm::Database::connect(options).await
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(rest.split('?').next().unwrap_or(rest))
+}
+
+/// A service's store handle. Empty until the store is reachable and migrated; calls made before that
+/// get UNAVAILABLE, and health says NOT_SERVING.
+#[derive(Clone, Default)]
+pub struct Store {
+    connection: Arc<OnceLock<DatabaseConnection>>,
+}
+
+impl Store {
+    /// A store that is not ready yet.
+    pub fn pending() -> Store {
+        Store::default()
+    }
+
+    /// A store that is ready with `connection` (tools and tests that migrate first).
+    pub fn ready(connection: DatabaseConnection) -> Store {
+        let store = Store::default();
+        store.set_ready(connection);
+        store
+    }
+
+    /// Marks the store ready.
+    pub fn set_ready(&self, connection: DatabaseConnection) {
+        // A second call keeps the first connection; readiness is reached once.
+        let _ = self.connection.set(connection);
+    }
+
+    /// The connection, or UNAVAILABLE while the store is not ready.
+    pub fn db(&self) -> Result<&DatabaseConnection, ServiceError> {
+        self.connection.get().ok_or_else(|| ServiceError::Unavailable("the store is not ready yet".into()))
+    }
+
+    /// Whether the store is ready.
+    pub fn is_ready(&self) -> bool {
+        self.connection.get().is_some()
+    }
+}
+
+/// Serialises writers of the change feed on PostgreSQL so that feed sequences commit in order: a reader
+/// that has seen sequence N can never later find an N−1 committed behind it. SQLite needs nothing, as it
+/// has one writer at a time.
+pub async fn lock_feed_for_append(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared("SELECT pg_advisory_xact_lock(727_001)").await?;
+    }
+    Ok(())
+}
+
+/// Table and column names of the shared tables.
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Id,
+    OccurredAt,
+    Kommun,
+    Actor,
+    Role,
+    Unit,
+    Rpc,
+    SubjectKind,
+    SubjectRef,
+    Purpose,
+    Outcome,
+}
+
+#[derive(DeriveIden)]
+enum OutboxEvent {
+    Table,
+    Sequence,
+    Kommun,
+    EventType,
+    Payload,
+    OccurredAt,
+}
+
+#[derive(DeriveIden)]
+enum OutboundDelivery {
+    Table,
+    Id,
+    Kommun,
+    Target,
+    Kind,
+    Payload,
+    CreatedAt,
+    Attempts,
+    NextAttemptAt,
+    DeliveredAt,
+    LastError,
+}
+
+/// The migration that creates the shared tables; every service lists it first in its migrator.
+pub struct PlatformTables;
+
+impl MigrationName for PlatformTables {
+    fn name(&self) -> &str {
+        "m0001_platform_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PlatformTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditLog::Table)
+                    .col(ColumnDef::new(AuditLog::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(AuditLog::OccurredAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(AuditLog::Kommun).string_len(4).not_null())
+                    .col(ColumnDef::new(AuditLog::Actor).string().not_null())
+                    .col(ColumnDef::new(AuditLog::Role).string().not_null())
+                    .col(ColumnDef::new(AuditLog::Unit).string().not_null())
+                    .col(ColumnDef::new(AuditLog::Rpc).string().not_null())
+                    .col(ColumnDef::new(AuditLog::SubjectKind).string().not_null())
+                    .col(ColumnDef::new(AuditLog::SubjectRef).string().not_null())
+                    .col(ColumnDef::new(AuditLog::Purpose).string().not_null())
+                    .col(ColumnDef::new(AuditLog::Outcome).string().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_log_kommun_time")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::Kommun)
+                    .col(AuditLog::OccurredAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(OutboxEvent::Table)
+                    .col(ColumnDef::new(OutboxEvent::Sequence).big_integer().not_null().auto_increment().primary_key())
+                    .col(ColumnDef::new(OutboxEvent::Kommun).string_len(4).not_null())
+                    .col(ColumnDef::new(OutboxEvent::EventType).string().not_null())
+                    .col(ColumnDef::new(OutboxEvent::Payload).blob().not_null())
+                    .col(ColumnDef::new(OutboxEvent::OccurredAt).timestamp_with_time_zone().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("outbox_event_kommun_sequence")
+                    .table(OutboxEvent::Table)
+                    .col(OutboxEvent::Kommun)
+                    .col(OutboxEvent::Sequence)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(OutboundDelivery::Table)
+                    .col(ColumnDef::new(OutboundDelivery::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(OutboundDelivery::Kommun).string_len(4).not_null())
+                    .col(ColumnDef::new(OutboundDelivery::Target).string().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::Kind).string().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::Payload).blob().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::Attempts).integer().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::NextAttemptAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(OutboundDelivery::DeliveredAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(OutboundDelivery::LastError).string().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("outbound_delivery_due")
+                    .table(OutboundDelivery::Table)
+                    .col(OutboundDelivery::DeliveredAt)
+                    .col(OutboundDelivery::NextAttemptAt)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(OutboundDelivery::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(OutboxEvent::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await
+    }
+}
+
+/// Decodes an opaque page token into the key of the last item of the previous page.
+pub fn decode_page_token(token: &str, field: &str) -> Result<Option<uuid::Uuid>, ServiceError> {
+    use base64::Engine;
+    if token.is_empty() {
+        return Ok(None);
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| uuid::Uuid::from_slice(&bytes).ok())
+        .map(Some)
+        .ok_or_else(|| ServiceError::invalid(field, "is not a page token this service issued"))
+}
+
+/// Encodes the key of a page's last item as the opaque token of the next page.
+pub fn encode_page_token(last: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last.as_bytes())
+}
+
+/// Validates `page_size` (0 means the default of 50) and returns the number of rows to fetch.
+pub fn page_size(requested: i32, field: &str) -> Result<u64, ServiceError> {
+    match requested {
+        0 => Ok(50),
+        1..=500 => Ok(requested as u64),
+        _ => Err(ServiceError::invalid(field, "must be between 0 and 500")),
+    }
+}
