@@ -1,1 +1,5 @@
-fn main() {}
+//! The `trappan` binary: see the crate `trappan` for the commands.
+
+fn main() -> std::process::ExitCode {
+    trappan::cli::main()
+}

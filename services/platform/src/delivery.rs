@@ -42,6 +42,8 @@ pub mod entity {
         pub delivered_at: Option<DateTimeUtc>,
         /// The last failure, for operators (never personal data: status codes and messages only).
         pub last_error: Option<String>,
+        /// The W3C traceparent of the request that caused it, so its delivery continues that trace.
+        pub trace_context: String,
     }
 
     /// No relations.
@@ -72,6 +74,7 @@ pub async fn enqueue(
         next_attempt_at: Set(now),
         delivered_at: Set(None),
         last_error: Set(None),
+        trace_context: Set(crate::telemetry::current_trace_context()),
     }
     .insert(conn)
     .await?;
@@ -163,7 +166,10 @@ impl Dispatcher {
             .await?;
         let any = !due.is_empty();
         for delivery in due {
-            match handler.deliver(&delivery).await {
+            let span = tracing::info_span!("delivery", otel.kind = "producer", target_service = %delivery.target, kind = %delivery.kind);
+            crate::telemetry::continue_trace(&span, &delivery.trace_context);
+            let attempt = tracing::Instrument::instrument(handler.deliver(&delivery), span).await;
+            match attempt {
                 Attempt::Delivered(answer) => {
                     let txn = db.begin().await?;
                     handler.acknowledged(&txn, &delivery, &answer).await?;

@@ -81,7 +81,7 @@ impl Store {
 /// has one writer at a time.
 pub async fn lock_feed_for_append(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared("SELECT pg_advisory_xact_lock(727_001)").await?;
+        conn.execute_unprepared("SELECT pg_advisory_xact_lock(727001)").await?;
     }
     Ok(())
 }
@@ -126,6 +126,7 @@ enum OutboundDelivery {
     NextAttemptAt,
     DeliveredAt,
     LastError,
+    TraceContext,
 }
 
 /// The migration that creates the shared tables; every service lists it first in its migrator.
@@ -204,6 +205,7 @@ impl MigrationTrait for PlatformTables {
                     .col(ColumnDef::new(OutboundDelivery::NextAttemptAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(OutboundDelivery::DeliveredAt).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(OutboundDelivery::LastError).string().null())
+                    .col(ColumnDef::new(OutboundDelivery::TraceContext).string().not_null())
                     .to_owned(),
             )
             .await?;

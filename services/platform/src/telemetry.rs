@@ -155,6 +155,21 @@ impl Injector for MetadataInjector<'_> {
     }
 }
 
+/// The current span's W3C trace context (`traceparent`), to store with work that continues later.
+pub fn current_trace_context() -> String {
+    let context = tracing::Span::current().context();
+    let mut carrier = std::collections::HashMap::new();
+    global::get_text_map_propagator(|propagator| propagator.inject_context(&context, &mut carrier));
+    carrier.remove("traceparent").unwrap_or_default()
+}
+
+/// Makes `span` continue the trace of a stored `traceparent` (empty or malformed: a new trace).
+pub fn continue_trace(span: &tracing::Span, traceparent: &str) {
+    let carrier = std::collections::HashMap::from([("traceparent".to_string(), traceparent.to_string())]);
+    let parent = global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
+    let _ = span.set_parent(parent);
+}
+
 /// Writes the current span's trace context into outgoing metadata (W3C `traceparent`).
 pub fn inject_trace_context(metadata: &mut tonic::metadata::MetadataMap) {
     let context = tracing::Span::current().context();

@@ -121,10 +121,7 @@ mod tests {
         for (age, label) in cases {
             assert_eq!(AgeBand::from_age(age).label(), label, "{age}");
         }
-        assert_eq!(
-            AgeBand::on(d(2000, 1, 1), d(2025, 1, 1)),
-            Some(AgeBand::From25To29)
-        );
+        assert_eq!(AgeBand::on(d(2000, 1, 1), d(2025, 1, 1)), Some(AgeBand::From25To29));
         assert_eq!(AgeBand::ALL.len(), 8);
     }
 }

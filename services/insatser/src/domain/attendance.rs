@@ -40,10 +40,7 @@ pub struct UnexcusedThreshold {
 
 impl Default for UnexcusedThreshold {
     fn default() -> Self {
-        Self {
-            occasions: 3,
-            window_days: 28,
-        }
+        Self { occasions: 3, window_days: 28 }
     }
 }
 
@@ -52,26 +49,18 @@ impl Default for UnexcusedThreshold {
 pub fn unexcused_exceeds(threshold: &UnexcusedThreshold, records: &[AttendanceRecord]) -> bool {
     let needed = threshold.occasions.max(1) as usize;
     let window = i64::from(threshold.window_days.max(1));
-    let mut days: Vec<NaiveDate> = records
-        .iter()
-        .filter(|r| r.status == AttendanceStatus::Unexcused)
-        .map(|r| r.date)
-        .collect();
+    let mut days: Vec<NaiveDate> =
+        records.iter().filter(|r| r.status == AttendanceStatus::Unexcused).map(|r| r.date).collect();
     if days.len() < needed {
         return false;
     }
     days.sort();
     // Window [first, first + window_days - 1] holds `needed` consecutive sorted days.
-    days.windows(needed)
-        .any(|w| (w[needed - 1] - w[0]).num_days() < window)
+    days.windows(needed).any(|w| (w[needed - 1] - w[0]).num_days() < window)
 }
 
 /// Counts unexcused occasions in the `window_days` days ending on `last_day` (inclusive).
-pub fn unexcused_in_window(
-    records: &[AttendanceRecord],
-    last_day: NaiveDate,
-    window_days: u32,
-) -> u32 {
+pub fn unexcused_in_window(records: &[AttendanceRecord], last_day: NaiveDate, window_days: u32) -> u32 {
     let window = i64::from(window_days);
     let n = records
         .iter()
@@ -89,10 +78,7 @@ mod tests {
     use super::*;
 
     fn r(day: u32, status: AttendanceStatus) -> AttendanceRecord {
-        AttendanceRecord {
-            date: NaiveDate::from_ymd_opt(2025, 3, day).expect("valid date"),
-            status,
-        }
+        AttendanceRecord { date: NaiveDate::from_ymd_opt(2025, 3, day).expect("valid date"), status }
     }
     use AttendanceStatus::*;
 
@@ -106,12 +92,7 @@ mod tests {
     fn three_within_28_days_triggers() {
         let t = UnexcusedThreshold::default();
         // 1st and 28th are 27 days apart: same 28-day window.
-        let recs = [
-            r(28, Unexcused),
-            r(1, Unexcused),
-            r(10, Unexcused),
-            r(11, Present),
-        ];
+        let recs = [r(28, Unexcused), r(1, Unexcused), r(10, Unexcused), r(11, Present)];
         assert!(unexcused_exceeds(&t, &recs));
         // 1st and 29th are 28 days apart: not in one window.
         let recs = [r(1, Unexcused), r(10, Unexcused), r(29, Unexcused)];
@@ -121,34 +102,21 @@ mod tests {
     #[test]
     fn excused_and_present_do_not_count() {
         let t = UnexcusedThreshold::default();
-        let recs = [
-            r(1, Unexcused),
-            r(2, Excused),
-            r(3, Excused),
-            r(4, Unexcused),
-        ];
+        let recs = [r(1, Unexcused), r(2, Excused), r(3, Excused), r(4, Unexcused)];
         assert!(!unexcused_exceeds(&t, &recs));
         assert!(!unexcused_exceeds(&t, &[]));
     }
 
     #[test]
     fn configurable_threshold() {
-        let t = UnexcusedThreshold {
-            occasions: 2,
-            window_days: 7,
-        };
+        let t = UnexcusedThreshold { occasions: 2, window_days: 7 };
         assert!(unexcused_exceeds(&t, &[r(1, Unexcused), r(7, Unexcused)]));
         assert!(!unexcused_exceeds(&t, &[r(1, Unexcused), r(8, Unexcused)]));
     }
 
     #[test]
     fn window_count() {
-        let recs = [
-            r(1, Unexcused),
-            r(10, Unexcused),
-            r(29, Unexcused),
-            r(28, Excused),
-        ];
+        let recs = [r(1, Unexcused), r(10, Unexcused), r(29, Unexcused), r(28, Excused)];
         let last = NaiveDate::from_ymd_opt(2025, 3, 29).expect("valid date");
         assert_eq!(unexcused_in_window(&recs, last, 28), 2);
         assert_eq!(unexcused_in_window(&recs, last, 29), 3);

@@ -150,24 +150,12 @@ impl Catalogue {
                 e("group_activity", "Gruppverksamhet", K::Course),
                 e("work_training", "Arbetsträning", K::WorkTrialOrTraining),
                 e("internship", "Praktik", K::Internship),
-                e(
-                    "interview_practice",
-                    "Intervjuträning",
-                    K::JobSearchActivity,
-                ),
+                e("interview_practice", "Intervjuträning", K::JobSearchActivity),
                 e("cv_writing", "CV-skrivning", K::JobSearchActivity),
                 e("cover_letter", "Personligt brev", K::JobSearchActivity),
-                e(
-                    "study_career_guidance",
-                    "Studie- och yrkesvägledning",
-                    K::StudyAndCareerGuidance,
-                ),
+                e("study_career_guidance", "Studie- och yrkesvägledning", K::StudyAndCareerGuidance),
                 e("language_support", "Språkstöd", K::Course),
-                e(
-                    "subsidised_employment",
-                    "Subventionerad anställning",
-                    K::MunicipalLabourMarketEmployment,
-                ),
+                e("subsidised_employment", "Subventionerad anställning", K::MunicipalLabourMarketEmployment),
             ],
         }
     }
@@ -188,10 +176,7 @@ impl Catalogue {
                 return Err(CatalogueError::EmptyLabel { index });
             }
             if out.iter().any(|o| o.code == e.code) {
-                return Err(CatalogueError::DuplicateCode {
-                    index,
-                    code: e.code,
-                });
+                return Err(CatalogueError::DuplicateCode { index, code: e.code });
             }
             out.push(e);
         }
@@ -235,14 +220,8 @@ mod tests {
         ] {
             assert!(c.get(code).is_some(), "{code}");
         }
-        assert_eq!(
-            c.kolada_type("work_training"),
-            Some(KoladaActivityType::WorkTrialOrTraining)
-        );
-        assert_eq!(
-            c.kolada_type("internship"),
-            Some(KoladaActivityType::Internship)
-        );
+        assert_eq!(c.kolada_type("work_training"), Some(KoladaActivityType::WorkTrialOrTraining));
+        assert_eq!(c.kolada_type("internship"), Some(KoladaActivityType::Internship));
         assert_eq!(c.kolada_type("unknown"), None);
     }
 
@@ -262,10 +241,7 @@ mod tests {
             kolada_type: KoladaActivityType::Other,
         };
         assert_eq!(Catalogue::from_config(vec![]), Err(CatalogueError::Empty));
-        assert_eq!(
-            Catalogue::from_config(vec![e("Bad")]),
-            Err(CatalogueError::InvalidCode { index: 0 })
-        );
+        assert_eq!(Catalogue::from_config(vec![e("Bad")]), Err(CatalogueError::InvalidCode { index: 0 }));
         assert!(matches!(
             Catalogue::from_config(vec![e("a"), e("a")]),
             Err(CatalogueError::DuplicateCode { index: 1, .. })

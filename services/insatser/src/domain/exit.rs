@@ -73,9 +73,7 @@ impl ExitOutcome {
     /// The Kolada category this outcome is reported under.
     pub fn kolada_category(self) -> KoladaExitCategory {
         match self {
-            Self::OrdinaryEmployment | Self::SubsidisedEmployment => {
-                KoladaExitCategory::StartedWork
-            }
+            Self::OrdinaryEmployment | Self::SubsidisedEmployment => KoladaExitCategory::StartedWork,
             Self::Studies => KoladaExitCategory::StartedStudies,
             Self::OtherAuthorityOrProgramme => KoladaExitCategory::TransferredToOtherAuthority,
             Self::Moved | Self::Interrupted | Self::Unknown => KoladaExitCategory::Other,
@@ -84,10 +82,7 @@ impl ExitOutcome {
 
     /// Whether the exit counts as success (work or studies) in U40455.
     pub fn counts_as_work_or_studies(self) -> bool {
-        matches!(
-            self.kolada_category(),
-            KoladaExitCategory::StartedWork | KoladaExitCategory::StartedStudies
-        )
+        matches!(self.kolada_category(), KoladaExitCategory::StartedWork | KoladaExitCategory::StartedStudies)
     }
 }
 
@@ -116,11 +111,7 @@ mod tests {
             (E::OrdinaryEmployment, K::StartedWork, true),
             (E::SubsidisedEmployment, K::StartedWork, true),
             (E::Studies, K::StartedStudies, true),
-            (
-                E::OtherAuthorityOrProgramme,
-                K::TransferredToOtherAuthority,
-                false,
-            ),
+            (E::OtherAuthorityOrProgramme, K::TransferredToOtherAuthority, false),
             (E::Moved, K::Other, false),
             (E::Interrupted, K::Other, false),
             (E::Unknown, K::Other, false),

@@ -76,11 +76,7 @@ pub struct FollowUpSchedule {
 
 impl Default for FollowUpSchedule {
     fn default() -> Self {
-        Self {
-            active_interval_days: 28,
-            after_exit_months: vec![3, 6, 12],
-            grace_days: 7,
-        }
+        Self { active_interval_days: 28, after_exit_months: vec![3, 6, 12], grace_days: 7 }
     }
 }
 
@@ -88,12 +84,7 @@ impl FollowUpSchedule {
     /// The due date of one occasion; `None` if it does not exist for this plan
     /// (an active follow-up on or after exit, an after-exit one without exit,
     /// or a month count not in the schedule).
-    pub fn due_date(
-        &self,
-        plan_start: NaiveDate,
-        exit: Option<NaiveDate>,
-        kind: FollowUpKind,
-    ) -> Option<NaiveDate> {
+    pub fn due_date(&self, plan_start: NaiveDate, exit: Option<NaiveDate>, kind: FollowUpKind) -> Option<NaiveDate> {
         match kind {
             FollowUpKind::WhileActive { number } => {
                 if number == 0 {
@@ -116,23 +107,14 @@ impl FollowUpSchedule {
     }
 
     /// Every occasion due on or before `until`, in due-date order.
-    pub fn occasions(
-        &self,
-        plan_start: NaiveDate,
-        exit: Option<NaiveDate>,
-        until: NaiveDate,
-    ) -> Vec<FollowUpOccasion> {
+    pub fn occasions(&self, plan_start: NaiveDate, exit: Option<NaiveDate>, until: NaiveDate) -> Vec<FollowUpOccasion> {
         let mut out = Vec::new();
         let mut number = 1u32;
-        while let Some(due) = self.due_date(plan_start, exit, FollowUpKind::WhileActive { number })
-        {
+        while let Some(due) = self.due_date(plan_start, exit, FollowUpKind::WhileActive { number }) {
             if due > until {
                 break;
             }
-            out.push(FollowUpOccasion {
-                kind: FollowUpKind::WhileActive { number },
-                due,
-            });
+            out.push(FollowUpOccasion { kind: FollowUpKind::WhileActive { number }, due });
             number = match number.checked_add(1) {
                 Some(n) => n,
                 None => break,
@@ -230,12 +212,7 @@ impl FollowUpSchedule {
     }
 
     /// Whether a done follow-up was on time; `None` if its occasion does not exist.
-    pub fn was_on_time(
-        &self,
-        plan_start: NaiveDate,
-        exit: Option<NaiveDate>,
-        done: &DoneFollowUp,
-    ) -> Option<bool> {
+    pub fn was_on_time(&self, plan_start: NaiveDate, exit: Option<NaiveDate>, done: &DoneFollowUp) -> Option<bool> {
         let due = self.due_date(plan_start, exit, done.kind)?;
         Some(self.timeliness(due, done.done_on) == Timeliness::OnTime)
     }
@@ -269,26 +246,14 @@ mod tests {
         let s = FollowUpSchedule::default();
         let start = d(2025, 1, 1);
         // 1st due 29 Jan (done), 2nd due 26 Feb, 3rd due 26 Mar.
-        let done = [DoneFollowUp {
-            kind: active(1),
-            done_on: d(2025, 1, 30),
-        }];
+        let done = [DoneFollowUp { kind: active(1), done_on: d(2025, 1, 30) }];
         let st = s.status(start, None, &done, d(2025, 3, 28));
-        assert_eq!(
-            st.overdue.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![active(2)]
-        );
-        assert_eq!(
-            st.due.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![active(3)]
-        );
+        assert_eq!(st.overdue.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![active(2)]);
+        assert_eq!(st.due.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![active(3)]);
         assert_eq!(st.next.map(|o| o.due), Some(d(2025, 4, 23)));
         // Exactly 7 days after due: still due, not overdue.
         let st = s.status(start, None, &done, d(2025, 3, 5));
-        assert_eq!(
-            st.due.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![active(2)]
-        );
+        assert_eq!(st.due.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![active(2)]);
         assert!(st.overdue.is_empty());
         let st = s.status(start, None, &done, d(2025, 3, 6));
         assert_eq!(st.overdue.len(), 1);
@@ -307,29 +272,17 @@ mod tests {
         assert_eq!(s.due_date(start, None, after(3)), None);
         assert_eq!(s.due_date(start, exit, after(4)), None);
         let all = s.occasions(start, exit, d(2030, 1, 1));
-        assert_eq!(
-            all.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![active(1), after(3), after(6), after(12)]
-        );
+        assert_eq!(all.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![active(1), after(3), after(6), after(12)]);
         let st = s.status(start, exit, &[], d(2025, 6, 1));
-        assert_eq!(
-            st.overdue.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![active(1)]
-        );
-        assert_eq!(
-            st.due.iter().map(|o| o.kind).collect::<Vec<_>>(),
-            vec![after(3)]
-        );
+        assert_eq!(st.overdue.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![active(1)]);
+        assert_eq!(st.due.iter().map(|o| o.kind).collect::<Vec<_>>(), vec![after(3)]);
         assert_eq!(st.next.map(|o| o.kind), Some(after(6)));
     }
 
     #[test]
     fn month_end_clamps() {
         let s = FollowUpSchedule::default();
-        assert_eq!(
-            s.due_date(d(2024, 1, 1), Some(d(2024, 11, 30)), after(3)),
-            Some(d(2025, 2, 28))
-        );
+        assert_eq!(s.due_date(d(2024, 1, 1), Some(d(2024, 11, 30)), after(3)), Some(d(2025, 2, 28)));
     }
 
     #[test]
@@ -341,25 +294,15 @@ mod tests {
         assert_eq!(s.timeliness(due, d(2025, 3, 3)), Timeliness::OnTime);
         assert_eq!(s.timeliness(due, d(2025, 3, 2)), Timeliness::Early);
         let start = d(2025, 1, 1);
-        let done = DoneFollowUp {
-            kind: active(1),
-            done_on: d(2025, 2, 10),
-        };
+        let done = DoneFollowUp { kind: active(1), done_on: d(2025, 2, 10) };
         assert_eq!(s.was_on_time(start, None, &done), Some(false));
-        let done = DoneFollowUp {
-            kind: after(3),
-            done_on: d(2025, 2, 10),
-        };
+        let done = DoneFollowUp { kind: after(3), done_on: d(2025, 2, 10) };
         assert_eq!(s.was_on_time(start, None, &done), None);
     }
 
     #[test]
     fn configurable_grace_and_interval() {
-        let s = FollowUpSchedule {
-            active_interval_days: 14,
-            after_exit_months: vec![6],
-            grace_days: 0,
-        };
+        let s = FollowUpSchedule { active_interval_days: 14, after_exit_months: vec![6], grace_days: 0 };
         let st = s.status(d(2025, 1, 1), None, &[], d(2025, 1, 16));
         assert_eq!(st.overdue.len(), 1);
         assert!(st.due.is_empty());

@@ -75,9 +75,7 @@ pub struct WorkLadder {
 pub(crate) fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl Default for WorkLadder {
@@ -90,22 +88,15 @@ impl WorkLadder {
     /// The default ladder: social rehabilitation → arbetsträning → praktik →
     /// subsidised employment → ordinary employment or studies (both top level).
     pub fn default_ladder() -> Self {
-        let step = |level: u8, code: &str, label: &str| LadderStep {
-            code: code.to_owned(),
-            label: label.to_owned(),
-            level,
-        };
+        let step =
+            |level: u8, code: &str, label: &str| LadderStep { code: code.to_owned(), label: label.to_owned(), level };
         Self {
             steps: vec![
                 step(1, "social_rehabilitation", "Social rehabilitering"),
                 step(2, "work_training", "Arbetsträning"),
                 step(3, "internship", "Praktik"),
                 step(4, "subsidised_employment", "Subventionerad anställning"),
-                step(
-                    5,
-                    "ordinary_employment",
-                    "Arbete på den reguljära arbetsmarknaden",
-                ),
+                step(5, "ordinary_employment", "Arbete på den reguljära arbetsmarknaden"),
                 step(5, "studies", "Studier"),
             ],
         }
@@ -129,16 +120,9 @@ impl WorkLadder {
                 return Err(LadderError::ZeroLevel { index });
             }
             if steps.iter().any(|s| s.code == code) {
-                return Err(LadderError::DuplicateCode {
-                    index,
-                    code: code.to_owned(),
-                });
+                return Err(LadderError::DuplicateCode { index, code: code.to_owned() });
             }
-            steps.push(LadderStep {
-                code: code.to_owned(),
-                label: e.label.trim().to_owned(),
-                level: e.level,
-            });
+            steps.push(LadderStep { code: code.to_owned(), label: e.label.trim().to_owned(), level: e.level });
         }
         // Stable sort keeps configuration order within a level.
         steps.sort_by_key(|s| s.level);
@@ -155,19 +139,11 @@ impl WorkLadder {
                 continue;
             }
             let mut parts = line.splitn(3, ';');
-            let (Some(level), Some(code), Some(label)) = (parts.next(), parts.next(), parts.next())
-            else {
+            let (Some(level), Some(code), Some(label)) = (parts.next(), parts.next(), parts.next()) else {
                 return Err(LadderError::BadLine { line: i + 1 });
             };
-            let level: u8 = level
-                .trim()
-                .parse()
-                .map_err(|_| LadderError::BadLine { line: i + 1 })?;
-            entries.push(LadderStepConfig {
-                code: code.trim().to_owned(),
-                label: label.trim().to_owned(),
-                level,
-            });
+            let level: u8 = level.trim().parse().map_err(|_| LadderError::BadLine { line: i + 1 })?;
+            entries.push(LadderStepConfig { code: code.trim().to_owned(), label: label.trim().to_owned(), level });
         }
         Self::from_config(&entries)
     }
@@ -197,12 +173,7 @@ impl WorkLadder {
         let Some(current) = self.step(code) else {
             return Vec::new();
         };
-        let next_level = self
-            .steps
-            .iter()
-            .map(|s| s.level)
-            .filter(|l| *l > current.level)
-            .min();
+        let next_level = self.steps.iter().map(|s| s.level).filter(|l| *l > current.level).min();
         match next_level {
             Some(l) => self.steps.iter().filter(|s| s.level == l).collect(),
             None => Vec::new(),
@@ -227,11 +198,7 @@ mod tests {
         assert!(l.is_goal("studies"));
         assert!(l.is_goal("ordinary_employment"));
         assert!(!l.is_goal("internship"));
-        let next: Vec<_> = l
-            .next_steps("work_training")
-            .iter()
-            .map(|s| s.code.as_str())
-            .collect();
+        let next: Vec<_> = l.next_steps("work_training").iter().map(|s| s.code.as_str()).collect();
         assert_eq!(next, vec!["internship"]);
         assert_eq!(l.next_steps("subsidised_employment").len(), 2);
         assert!(l.next_steps("studies").is_empty());
@@ -251,29 +218,11 @@ mod tests {
 
     #[test]
     fn config_errors() {
-        assert_eq!(
-            WorkLadder::parse_config("# none\n"),
-            Err(LadderError::Empty)
-        );
-        assert_eq!(
-            WorkLadder::parse_config("1;a\n"),
-            Err(LadderError::BadLine { line: 1 })
-        );
-        assert_eq!(
-            WorkLadder::parse_config("1;A b;x\n"),
-            Err(LadderError::InvalidCode { index: 0 })
-        );
-        assert_eq!(
-            WorkLadder::parse_config("0;a;x\n"),
-            Err(LadderError::ZeroLevel { index: 0 })
-        );
-        assert_eq!(
-            WorkLadder::parse_config("1;a; \n"),
-            Err(LadderError::EmptyLabel { index: 0 })
-        );
-        assert!(matches!(
-            WorkLadder::parse_config("1;a;x\n2;a;y\n"),
-            Err(LadderError::DuplicateCode { index: 1, .. })
-        ));
+        assert_eq!(WorkLadder::parse_config("# none\n"), Err(LadderError::Empty));
+        assert_eq!(WorkLadder::parse_config("1;a\n"), Err(LadderError::BadLine { line: 1 }));
+        assert_eq!(WorkLadder::parse_config("1;A b;x\n"), Err(LadderError::InvalidCode { index: 0 }));
+        assert_eq!(WorkLadder::parse_config("0;a;x\n"), Err(LadderError::ZeroLevel { index: 0 }));
+        assert_eq!(WorkLadder::parse_config("1;a; \n"), Err(LadderError::EmptyLabel { index: 0 }));
+        assert!(matches!(WorkLadder::parse_config("1;a;x\n2;a;y\n"), Err(LadderError::DuplicateCode { index: 1, .. })));
     }
 }

@@ -17,8 +17,6 @@ pub use age_band::{AgeBand, age_on};
 pub use attendance::{AttendanceRecord, AttendanceStatus, UnexcusedThreshold, unexcused_exceeds};
 pub use catalogue::{Catalogue, CatalogueEntry, CatalogueError, KoladaActivityType};
 pub use exit::{ExitOutcome, KoladaExitCategory};
-pub use follow_up::{
-    DoneFollowUp, FollowUpKind, FollowUpOccasion, FollowUpSchedule, FollowUpStatus, Timeliness,
-};
+pub use follow_up::{DoneFollowUp, FollowUpKind, FollowUpOccasion, FollowUpSchedule, FollowUpStatus, Timeliness};
 pub use ladder::{LadderError, LadderStep, LadderStepConfig, WorkLadder};
 pub use plan::{Plan, PlanDraft, PlanError, PlanGoal, PlannedActivity, validate_plan};

@@ -89,11 +89,7 @@ pub enum PlanError {
 }
 
 /// Validates a draft against the catalogue and ladder; returns every problem found.
-pub fn validate_plan(
-    draft: &PlanDraft,
-    catalogue: &Catalogue,
-    ladder: &WorkLadder,
-) -> Result<(), Vec<PlanError>> {
+pub fn validate_plan(draft: &PlanDraft, catalogue: &Catalogue, ladder: &WorkLadder) -> Result<(), Vec<PlanError>> {
     let mut errors = Vec::new();
     if let PlanGoal::LadderStep(step) = &draft.goal
         && ladder.step(step).is_none()
@@ -108,52 +104,27 @@ pub fn validate_plan(
             errors.push(PlanError::UnknownIntervention { index });
         }
         if a.weekly_hours == 0 || a.weekly_hours > MAX_WEEKLY_HOURS {
-            errors.push(PlanError::WeeklyHoursOutOfRange {
-                index,
-                hours: a.weekly_hours,
-            });
+            errors.push(PlanError::WeeklyHoursOutOfRange { index, hours: a.weekly_hours });
         }
         if a.end < a.start {
             errors.push(PlanError::EndBeforeStart { index });
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 impl Plan {
     /// Creates version 1 of a plan from a valid draft.
-    pub fn first(
-        draft: PlanDraft,
-        catalogue: &Catalogue,
-        ladder: &WorkLadder,
-    ) -> Result<Plan, Vec<PlanError>> {
+    pub fn first(draft: PlanDraft, catalogue: &Catalogue, ladder: &WorkLadder) -> Result<Plan, Vec<PlanError>> {
         validate_plan(&draft, catalogue, ladder)?;
-        Ok(Plan {
-            version: 1,
-            content: draft,
-        })
+        Ok(Plan { version: 1, content: draft })
     }
 
     /// Creates the next version from a revised draft; `self` is left as it was.
-    pub fn revise(
-        &self,
-        draft: PlanDraft,
-        catalogue: &Catalogue,
-        ladder: &WorkLadder,
-    ) -> Result<Plan, Vec<PlanError>> {
+    pub fn revise(&self, draft: PlanDraft, catalogue: &Catalogue, ladder: &WorkLadder) -> Result<Plan, Vec<PlanError>> {
         validate_plan(&draft, catalogue, ladder)?;
-        let version = self
-            .version
-            .checked_add(1)
-            .ok_or_else(|| vec![PlanError::VersionOverflow])?;
-        Ok(Plan {
-            version,
-            content: draft,
-        })
+        let version = self.version.checked_add(1).ok_or_else(|| vec![PlanError::VersionOverflow])?;
+        Ok(Plan { version, content: draft })
     }
 
     /// Earliest activity start (the plan start used for follow-ups).
@@ -163,12 +134,7 @@ impl Plan {
 
     /// Sum of weekly hours of the activities running on a given day.
     pub fn weekly_hours_on(&self, day: NaiveDate) -> u32 {
-        self.content
-            .activities
-            .iter()
-            .filter(|a| a.start <= day && day <= a.end)
-            .map(|a| a.weekly_hours)
-            .sum()
+        self.content.activities.iter().filter(|a| a.start <= day && day <= a.end).map(|a| a.weekly_hours).sum()
     }
 }
 
@@ -181,12 +147,7 @@ mod tests {
     }
 
     fn act(code: &str, hours: u32, start: NaiveDate, end: NaiveDate) -> PlannedActivity {
-        PlannedActivity {
-            intervention_code: code.into(),
-            weekly_hours: hours,
-            start,
-            end,
-        }
+        PlannedActivity { intervention_code: code.into(), weekly_hours: hours, start, end }
     }
 
     #[test]
@@ -240,13 +201,7 @@ mod tests {
                 PlanError::EndBeforeStart { index: 0 },
             ]
         );
-        let empty = PlanDraft {
-            goal: PlanGoal::Work,
-            activities: vec![],
-        };
-        assert_eq!(
-            validate_plan(&empty, &c, &l),
-            Err(vec![PlanError::NoActivities])
-        );
+        let empty = PlanDraft { goal: PlanGoal::Work, activities: vec![] };
+        assert_eq!(validate_plan(&empty, &c, &l), Err(vec![PlanError::NoActivities]));
     }
 }

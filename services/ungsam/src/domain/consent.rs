@@ -81,19 +81,13 @@ impl ConsentScope {
 
     /// The fields that must be erased when this scope is withdrawn.
     pub fn fields_to_erase(self) -> Vec<DataField> {
-        DataField::ALL
-            .into_iter()
-            .filter(|f| f.required_scope() == Some(self))
-            .collect()
+        DataField::ALL.into_iter().filter(|f| f.required_scope() == Some(self)).collect()
     }
 }
 
 /// Fields that may be held before any consent.
 pub fn fields_allowed_without_consent() -> Vec<DataField> {
-    DataField::ALL
-        .into_iter()
-        .filter(|f| f.required_scope().is_none())
-        .collect()
+    DataField::ALL.into_iter().filter(|f| f.required_scope().is_none()).collect()
 }
 
 #[cfg(test)]
@@ -103,11 +97,7 @@ mod tests {
     #[test]
     fn before_consent() {
         let allowed = fields_allowed_without_consent();
-        for f in [
-            DataField::Name,
-            DataField::ContactChannel,
-            DataField::Source,
-        ] {
+        for f in [DataField::Name, DataField::ContactChannel, DataField::Source] {
             assert!(allowed.contains(&f));
             assert!(f.may_hold(&[]));
         }
@@ -118,14 +108,8 @@ mod tests {
 
     #[test]
     fn erase_on_withdrawal() {
-        assert_eq!(
-            ConsentScope::Needs.fields_to_erase(),
-            vec![DataField::Needs]
-        );
-        assert_eq!(
-            ConsentScope::Plans.fields_to_erase(),
-            vec![DataField::Plans, DataField::Activities]
-        );
+        assert_eq!(ConsentScope::Needs.fields_to_erase(), vec![DataField::Needs]);
+        assert_eq!(ConsentScope::Plans.fields_to_erase(), vec![DataField::Plans, DataField::Activities]);
         for s in ConsentScope::ALL {
             assert!(!s.fields_to_erase().contains(&DataField::Name));
         }

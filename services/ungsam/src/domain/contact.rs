@@ -25,14 +25,8 @@ pub enum ContactChannel {
 
 impl ContactChannel {
     /// Every channel.
-    pub const ALL: [ContactChannel; 6] = [
-        Self::Phone,
-        Self::TextMessage,
-        Self::Letter,
-        Self::HomeVisit,
-        Self::Outreach,
-        Self::ThroughPartner,
-    ];
+    pub const ALL: [ContactChannel; 6] =
+        [Self::Phone, Self::TextMessage, Self::Letter, Self::HomeVisit, Self::Outreach, Self::ThroughPartner];
 
     /// Stable storage and CSV code.
     pub fn code(self) -> &'static str {
@@ -129,26 +123,17 @@ mod tests {
         assert_eq!(implied_transitions(Identified, O::Reached), vec![Contacted]);
         assert_eq!(implied_transitions(Contacted, O::Reached), vec![]);
         assert_eq!(implied_transitions(InDialogue, O::Reached), vec![]);
-        assert_eq!(
-            implied_transitions(NotReachable, O::Reached),
-            vec![Contacted]
-        );
+        assert_eq!(implied_transitions(NotReachable, O::Reached), vec![Contacted]);
         assert_eq!(implied_transitions(Declined, O::Reached), vec![Contacted]);
     }
 
     #[test]
     fn not_reached_and_declined() {
-        assert_eq!(
-            implied_transitions(Identified, O::NotReached),
-            vec![NotReachable]
-        );
+        assert_eq!(implied_transitions(Identified, O::NotReached), vec![NotReachable]);
         assert_eq!(implied_transitions(Contacted, O::NotReached), vec![]);
         assert_eq!(implied_transitions(Identified, O::Declined), vec![Declined]);
         assert_eq!(implied_transitions(InDialogue, O::Declined), vec![Declined]);
-        assert_eq!(
-            implied_transitions(NotReachable, O::Declined),
-            vec![Contacted, Declined]
-        );
+        assert_eq!(implied_transitions(NotReachable, O::Declined), vec![Contacted, Declined]);
         assert_eq!(implied_transitions(InActivity, O::Declined), vec![]);
     }
 
@@ -173,14 +158,8 @@ mod tests {
         for c in ContactChannel::ALL {
             assert_eq!(ContactChannel::parse(c.code()), Some(c));
         }
-        assert_eq!(
-            ContactChannel::parse("SMS"),
-            Some(ContactChannel::TextMessage)
-        );
-        assert_eq!(
-            ContactChannel::parse("hembesok"),
-            Some(ContactChannel::HomeVisit)
-        );
+        assert_eq!(ContactChannel::parse("SMS"), Some(ContactChannel::TextMessage));
+        assert_eq!(ContactChannel::parse("hembesok"), Some(ContactChannel::HomeVisit));
         assert_eq!(ContactChannel::parse("fax"), None);
     }
 }

@@ -177,10 +177,7 @@ impl fmt::Debug for ImportRow {
 /// Parses an import file. Each data row becomes `Ok(ImportRow)` or
 /// `Err(RowReject)`, in file order; `validate_personnummer` returns the birth
 /// date or an error (whose text is discarded, so it can never leak into a reject).
-pub fn parse_import<F>(
-    input: &str,
-    validate_personnummer: F,
-) -> Result<Vec<Result<ImportRow, RowReject>>, ImportError>
+pub fn parse_import<F>(input: &str, validate_personnummer: F) -> Result<Vec<Result<ImportRow, RowReject>>, ImportError>
 where
     F: Fn(&str) -> Result<BirthDate, String>,
 {
@@ -192,11 +189,8 @@ where
     }
     let sep = detect_separator(header);
     let names = split_line(header, sep).ok_or(ImportError::BadHeader)?;
-    let matches_header = names.len() == HEADER.len()
-        && names
-            .iter()
-            .zip(HEADER)
-            .all(|(n, h)| n.trim().eq_ignore_ascii_case(h));
+    let matches_header =
+        names.len() == HEADER.len() && names.iter().zip(HEADER).all(|(n, h)| n.trim().eq_ignore_ascii_case(h));
     if !matches_header {
         return Err(ImportError::BadHeader);
     }
@@ -233,71 +227,40 @@ fn person_key(pnr: &str) -> String {
     digits[digits.len().saturating_sub(4)..].iter().collect()
 }
 
-fn parse_row<F>(
-    row_number: usize,
-    line: &str,
-    sep: char,
-    validate_personnummer: &F,
-) -> Result<ImportRow, RowReject>
+fn parse_row<F>(row_number: usize, line: &str, sep: char, validate_personnummer: &F) -> Result<ImportRow, RowReject>
 where
     F: Fn(&str) -> Result<BirthDate, String>,
 {
-    let reject = |field, reason| RowReject {
-        row_number,
-        field,
-        reason,
-    };
+    let reject = |field, reason| RowReject { row_number, field, reason };
     let fields = split_line(line, sep).ok_or(reject(ImportField::Row, RejectReason::BadQuoting))?;
     if fields.len() != HEADER.len() {
         return Err(reject(
             ImportField::Row,
-            RejectReason::WrongFieldCount {
-                expected: HEADER.len(),
-                found: fields.len(),
-            },
+            RejectReason::WrongFieldCount { expected: HEADER.len(), found: fields.len() },
         ));
     }
     let pnr = fields[0].trim();
     if pnr.is_empty() {
         return Err(reject(ImportField::Personnummer, RejectReason::Missing));
     }
-    let birth_date = validate_personnummer(pnr)
-        .map_err(|_| reject(ImportField::Personnummer, RejectReason::InvalidPersonnummer))?;
-    let name = check_text(fields[1].trim(), true)
-        .map_err(|r| reject(ImportField::Name, r))?
-        .unwrap_or_default();
+    let birth_date =
+        validate_personnummer(pnr).map_err(|_| reject(ImportField::Personnummer, RejectReason::InvalidPersonnummer))?;
+    let name = check_text(fields[1].trim(), true).map_err(|r| reject(ImportField::Name, r))?.unwrap_or_default();
     let channel = match fields[2].trim() {
         "" => None,
-        c => Some(
-            ContactChannel::parse(c)
-                .ok_or(reject(ImportField::Channel, RejectReason::UnknownChannel))?,
-        ),
+        c => Some(ContactChannel::parse(c).ok_or(reject(ImportField::Channel, RejectReason::UnknownChannel))?),
     };
-    let contact =
-        check_text(fields[3].trim(), false).map_err(|r| reject(ImportField::Contact, r))?;
+    let contact = check_text(fields[3].trim(), false).map_err(|r| reject(ImportField::Contact, r))?;
     let source = match fields[4].trim() {
         "" => return Err(reject(ImportField::Source, RejectReason::Missing)),
-        s => IdentificationSource::parse(s)
-            .ok_or(reject(ImportField::Source, RejectReason::UnknownSource))?,
+        s => IdentificationSource::parse(s).ok_or(reject(ImportField::Source, RejectReason::UnknownSource))?,
     };
-    Ok(ImportRow {
-        row_number,
-        personnummer: pnr.to_owned(),
-        birth_date,
-        name,
-        channel,
-        contact,
-        source,
-    })
+    Ok(ImportRow { row_number, personnummer: pnr.to_owned(), birth_date, name, channel, contact, source })
 }
 
 fn check_text(text: &str, required: bool) -> Result<Option<String>, RejectReason> {
     if text.is_empty() {
-        return if required {
-            Err(RejectReason::Missing)
-        } else {
-            Ok(None)
-        };
+        return if required { Err(RejectReason::Missing) } else { Ok(None) };
     }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(RejectReason::TooLong);
@@ -337,10 +300,7 @@ mod tests {
         assert_eq!(a.channel, Some(ContactChannel::TextMessage));
         assert_eq!(a.contact.as_deref(), Some("070-1234567"));
         assert_eq!(a.source, IdentificationSource::Arbetsformedlingen);
-        assert_eq!(
-            a.birth_date,
-            NaiveDate::from_ymd_opt(2005, 1, 1).expect("date")
-        );
+        assert_eq!(a.birth_date, NaiveDate::from_ymd_opt(2005, 1, 1).expect("date"));
         let b = rows[1].as_ref().expect("row 4 ok");
         assert_eq!(b.row_number, 4);
         assert_eq!((b.channel, b.contact.as_deref()), (None, None));
@@ -365,10 +325,7 @@ mod tests {
         let rejects: Vec<RowReject> = rows.iter().filter_map(|r| r.clone().err()).collect();
         use ImportField as F;
         use RejectReason as R;
-        let got: Vec<_> = rejects
-            .iter()
-            .map(|r| (r.row_number, r.field, r.reason))
-            .collect();
+        let got: Vec<_> = rejects.iter().map(|r| (r.row_number, r.field, r.reason)).collect();
         assert_eq!(
             got,
             vec![
@@ -377,14 +334,7 @@ mod tests {
                 (5, F::Channel, R::UnknownChannel),
                 (6, F::Source, R::UnknownSource),
                 (7, F::Source, R::Missing),
-                (
-                    8,
-                    F::Row,
-                    R::WrongFieldCount {
-                        expected: 5,
-                        found: 4
-                    }
-                ),
+                (8, F::Row, R::WrongFieldCount { expected: 5, found: 4 }),
                 (9, F::Row, R::BadQuoting),
                 (10, F::Personnummer, R::DuplicateInFile { first_row: 2 }),
                 (11, F::Name, R::ControlCharacters),
@@ -400,14 +350,8 @@ mod tests {
     #[test]
     fn header_errors() {
         assert_eq!(parse_import("", validator).err(), Some(ImportError::Empty));
-        assert_eq!(
-            parse_import("20050101-1234,Anna,,,af\n", validator).err(),
-            Some(ImportError::BadHeader)
-        );
-        assert_eq!(
-            parse_import("personnummer,namn,kalla\n", validator).err(),
-            Some(ImportError::BadHeader)
-        );
+        assert_eq!(parse_import("20050101-1234,Anna,,,af\n", validator).err(), Some(ImportError::BadHeader));
+        assert_eq!(parse_import("personnummer,namn,kalla\n", validator).err(), Some(ImportError::BadHeader));
         let rows = parse_import("personnummer,namn,kanal,kontakt,kalla", validator).expect("ok");
         assert!(rows.is_empty());
     }
@@ -417,9 +361,6 @@ mod tests {
         let long = "x".repeat(MAX_TEXT_CHARS + 1);
         let file = format!("personnummer,namn,kanal,kontakt,kalla\n20050101-1234,{long},,,af\n");
         let rows = parse_import(&file, validator).expect("ok");
-        assert_eq!(
-            rows[0].clone().err().map(|r| r.reason),
-            Some(RejectReason::TooLong)
-        );
+        assert_eq!(rows[0].clone().err().map(|r| r.reason), Some(RejectReason::TooLong));
     }
 }

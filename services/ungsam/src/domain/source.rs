@@ -82,18 +82,9 @@ mod tests {
         for s in IdentificationSource::ALL {
             assert_eq!(IdentificationSource::parse(s.code()), Some(s));
         }
-        assert_eq!(
-            IdentificationSource::parse(" AF "),
-            Some(IdentificationSource::Arbetsformedlingen)
-        );
-        assert_eq!(
-            IdentificationSource::parse("Egen anmalan"),
-            Some(IdentificationSource::SelfRegistration)
-        );
-        assert_eq!(
-            IdentificationSource::parse("fritidsgard"),
-            Some(IdentificationSource::LeisureCentre)
-        );
+        assert_eq!(IdentificationSource::parse(" AF "), Some(IdentificationSource::Arbetsformedlingen));
+        assert_eq!(IdentificationSource::parse("Egen anmalan"), Some(IdentificationSource::SelfRegistration));
+        assert_eq!(IdentificationSource::parse("fritidsgard"), Some(IdentificationSource::LeisureCentre));
         assert_eq!(IdentificationSource::parse("zzz"), None);
     }
 }

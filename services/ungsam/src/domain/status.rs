@@ -92,10 +92,7 @@ impl Status {
 
     /// The statuses reachable from this one in a single transition.
     pub fn allowed_next(self) -> Vec<Status> {
-        Status::ALL
-            .into_iter()
-            .filter(|to| is_allowed(self, *to))
-            .collect()
+        Status::ALL.into_iter().filter(|to| is_allowed(self, *to)).collect()
     }
 }
 
@@ -121,11 +118,7 @@ fn is_allowed(from: Status, to: Status) -> bool {
 
 /// Checks one status change against the transition table.
 pub fn transition(from: Status, to: Status) -> Result<(), ForbiddenTransition> {
-    if is_allowed(from, to) {
-        Ok(())
-    } else {
-        Err(ForbiddenTransition { from, to })
-    }
+    if is_allowed(from, to) { Ok(()) } else { Err(ForbiddenTransition { from, to }) }
 }
 
 #[cfg(test)]
@@ -177,10 +170,7 @@ mod tests {
         assert!(transition(Declined, Exited(AgedOut)).is_ok());
         assert!(transition(Exited(Work), Contacted).is_err());
         assert!(transition(Identified, Identified).is_err());
-        assert_eq!(
-            NotReachable.allowed_next(),
-            vec![Contacted, Exited(AgedOut)]
-        );
+        assert_eq!(NotReachable.allowed_next(), vec![Contacted, Exited(AgedOut)]);
     }
 
     #[test]
@@ -189,13 +179,6 @@ mod tests {
             assert_eq!(Status::from_code(s.code()), Some(s));
             assert_eq!(s.is_active(), !matches!(s, Exited(_)));
         }
-        assert!(
-            !ForbiddenTransition {
-                from: Identified,
-                to: InActivity
-            }
-            .to_string()
-            .is_empty()
-        );
+        assert!(!ForbiddenTransition { from: Identified, to: InActivity }.to_string().is_empty());
     }
 }

@@ -49,10 +49,7 @@ pub struct TargetGroupRule {
 
 impl Default for TargetGroupRule {
     fn default() -> Self {
-        Self {
-            min_age: 18,
-            max_age: 24,
-        }
+        Self { min_age: 18, max_age: 24 }
     }
 }
 
@@ -82,19 +79,14 @@ impl TargetGroupRule {
     /// The first day of the first month in which the person is in the target group.
     pub fn eligible_from_month(&self, birth: BirthDate) -> Option<NaiveDate> {
         let day = birthday(birth, self.min_age)?;
-        if day.day() == 1 {
-            Some(day)
-        } else {
-            day.with_day(1)?.checked_add_months(Months::new(1))
-        }
+        if day.day() == 1 { Some(day) } else { day.with_day(1)?.checked_add_months(Months::new(1)) }
     }
 }
 
 /// The day a person turns `years` (29 February births: 1 March in non-leap years).
 fn birthday(birth: BirthDate, years: u32) -> Option<NaiveDate> {
     let year = birth.year().checked_add(i32::try_from(years).ok()?)?;
-    NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
-        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
+    NaiveDate::from_ymd_opt(year, birth.month(), birth.day()).or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
 }
 
 #[cfg(test)]
@@ -115,18 +107,12 @@ mod tests {
         assert_eq!(r.eligible_from_month(b), Some(d(2025, 4, 1)));
         // Born on the 1st: eligible from that very month.
         assert_eq!(r.eligible_from_month(d(2007, 3, 1)), Some(d(2025, 3, 1)));
-        assert_eq!(
-            r.eligibility(d(2007, 3, 1), d(2025, 3, 31)),
-            Eligibility::InTargetGroup
-        );
+        assert_eq!(r.eligibility(d(2007, 3, 1), d(2025, 3, 31)), Eligibility::InTargetGroup);
         // Turns 25 on 10 June 2025: still in the group in June, not in July.
         let b = d(2000, 6, 10);
         assert_eq!(r.eligibility(b, d(2025, 6, 30)), Eligibility::InTargetGroup);
         assert_eq!(r.eligibility(b, d(2025, 7, 1)), Eligibility::TooOld);
-        assert_eq!(
-            r.eligibility(d(2030, 1, 1), d(2025, 7, 1)),
-            Eligibility::TooYoung
-        );
+        assert_eq!(r.eligibility(d(2030, 1, 1), d(2025, 7, 1)), Eligibility::TooYoung);
     }
 
     #[test]

@@ -1,0 +1,381 @@
+//! insatser's store: entities, migrations, and the queries the transport layer calls.
+//!
+//! Every query takes the caller's [`CallContext`]: its municipality scopes the query and it is written
+//! to the audit log in the same transaction as the read or change.
+
+pub mod entities;
+pub mod migrations;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use trappan_api::insatser::v1 as api;
+use trappan_platform::audit::{self, Outcome};
+use trappan_platform::auth::CallContext;
+use trappan_platform::error::{ServiceError, ServiceResult};
+use trappan_platform::outbox;
+use trappan_platform::personnummer::Personnummer;
+use uuid::Uuid;
+
+pub use entities::participant;
+pub use migrations::Migrator;
+
+/// The audit log's name for a participant record.
+const SUBJECT: &str = "participant";
+
+/// Where a participant came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantSource {
+    /// Referred by ekonomiskt bistånd, with consent.
+    EkonomisktBistand,
+    /// Handed over by Ungsam, with consent.
+    Ungsam,
+    /// Came on their own.
+    SelfReferral,
+    /// Arbetsförmedlingen.
+    Arbetsformedlingen,
+    /// Any other source.
+    Other,
+}
+
+impl ParticipantSource {
+    /// Every source, in contract order.
+    pub const ALL: [ParticipantSource; 5] = [
+        ParticipantSource::EkonomisktBistand,
+        ParticipantSource::Ungsam,
+        ParticipantSource::SelfReferral,
+        ParticipantSource::Arbetsformedlingen,
+        ParticipantSource::Other,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ParticipantSource::EkonomisktBistand => "ekonomiskt_bistand",
+            ParticipantSource::Ungsam => "ungsam",
+            ParticipantSource::SelfReferral => "self",
+            ParticipantSource::Arbetsformedlingen => "arbetsformedlingen",
+            ParticipantSource::Other => "other",
+        }
+    }
+
+    /// The source of a stored code.
+    pub fn from_code(code: &str) -> Option<ParticipantSource> {
+        ParticipantSource::ALL.into_iter().find(|source| source.code() == code)
+    }
+
+    /// Whether participants from this source arrive as referrals from another unit (with consent).
+    pub fn is_referral(self) -> bool {
+        matches!(self, ParticipantSource::EkonomisktBistand | ParticipantSource::Ungsam)
+    }
+
+    /// The contract's value.
+    pub fn to_api(self) -> api::ReferralSource {
+        match self {
+            ParticipantSource::EkonomisktBistand => api::ReferralSource::EkonomisktBistand,
+            ParticipantSource::Ungsam => api::ReferralSource::Ungsam,
+            ParticipantSource::SelfReferral => api::ReferralSource::Self_,
+            ParticipantSource::Arbetsformedlingen => api::ReferralSource::Arbetsformedlingen,
+            ParticipantSource::Other => api::ReferralSource::Other,
+        }
+    }
+
+    /// The source of a contract value; `None` for UNSPECIFIED and unknown values.
+    pub fn from_api(value: i32) -> Option<ParticipantSource> {
+        match api::ReferralSource::try_from(value) {
+            Ok(api::ReferralSource::EkonomisktBistand) => Some(ParticipantSource::EkonomisktBistand),
+            Ok(api::ReferralSource::Ungsam) => Some(ParticipantSource::Ungsam),
+            Ok(api::ReferralSource::Self_) => Some(ParticipantSource::SelfReferral),
+            Ok(api::ReferralSource::Arbetsformedlingen) => Some(ParticipantSource::Arbetsformedlingen),
+            Ok(api::ReferralSource::Other) => Some(ParticipantSource::Other),
+            _ => None,
+        }
+    }
+}
+
+/// How a participant is registered, which also decides its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Registered directly by an arbetsmarknadskoordinator; idempotent on `request_id`.
+    Direct {
+        /// The client-chosen idempotency key.
+        request_id: Uuid,
+    },
+    /// Referred by another unit; idempotent on `referral_id`.
+    Referral {
+        /// The referring unit's referral identifier.
+        referral_id: String,
+        /// The referring unit's consent that allows the referral.
+        consent_id: String,
+        /// Why the person is referred.
+        reason: String,
+    },
+}
+
+/// A participant to register, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewParticipant {
+    /// How the participant is registered.
+    pub origin: Origin,
+    /// The person.
+    pub personnummer: Personnummer,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Where the participant came from (a referral source exactly when `origin` is a referral).
+    pub source: ParticipantSource,
+    /// Whether the person consented to reports back to the referring unit.
+    pub report_back_allowed: bool,
+}
+
+fn kommun(context: &CallContext) -> &str {
+    context.caller.kommun.as_str()
+}
+
+fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// The participant already registered under `origin`'s idempotency key, if any.
+async fn participant_by_origin(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    origin: &Origin,
+) -> ServiceResult<Option<participant::Model>> {
+    let query = participant::Entity::find().filter(participant::Column::Kommun.eq(kommun(context)));
+    let query = match origin {
+        Origin::Direct { request_id } => query.filter(participant::Column::RequestId.eq(*request_id)),
+        Origin::Referral { referral_id, .. } => query.filter(participant::Column::ReferralId.eq(referral_id.as_str())),
+    };
+    Ok(query.one(db).await?)
+}
+
+/// Registers a participant. A retried request (same request_id) or a referral delivered again (same
+/// referral_id), also concurrently, returns the participant already registered.
+pub async fn register_participant(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    new: NewParticipant,
+) -> ServiceResult<participant::Model> {
+    if let Some(existing) = participant_by_origin(db, context, &new.origin).await? {
+        return Ok(existing);
+    }
+    let (request_id, referral_id, consent_id, reason) = match &new.origin {
+        Origin::Direct { request_id } => (Some(*request_id), None, None, String::new()),
+        Origin::Referral { referral_id, consent_id, reason } => {
+            (None, Some(referral_id.clone()), Some(consent_id.clone()), reason.clone())
+        }
+    };
+    let txn = db.begin().await?;
+    let id = Uuid::now_v7();
+    let inserted = participant::ActiveModel {
+        id: Set(id),
+        kommun: Set(kommun(context).to_string()),
+        request_id: Set(request_id),
+        referral_id: Set(referral_id),
+        personnummer: Set(new.personnummer.as_canonical().to_string()),
+        given_name: Set(new.given_name),
+        family_name: Set(new.family_name),
+        source: Set(new.source.code().to_string()),
+        report_back_allowed: Set(new.report_back_allowed),
+        consent_id: Set(consent_id),
+        reason: Set(reason),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(error) if is_unique_violation(&error) => {
+            // A concurrent retry or redelivery won the race; answer with its participant.
+            txn.rollback().await?;
+            return participant_by_origin(db, context, &new.origin).await?.ok_or(ServiceError::NotFound("participant"));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    audit::record(&txn, context, SUBJECT, &id.to_string(), Outcome::Created).await?;
+    outbox::append(
+        &txn,
+        &context.caller.kommun,
+        &api::ParticipantRegisteredEvent { participant_id: id.to_string(), source: new.source.to_api() as i32 },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Reads one participant of the caller's municipality; the read is audited.
+pub async fn get_participant(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    id: Uuid,
+) -> ServiceResult<participant::Model> {
+    let txn = db.begin().await?;
+    let found = participant::Entity::find_by_id(id)
+        .filter(participant::Column::Kommun.eq(kommun(context)))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("participant"))?;
+    audit::record(&txn, context, SUBJECT, &id.to_string(), Outcome::Read).await?;
+    txn.commit().await?;
+    Ok(found)
+}
+
+/// One page of the caller's municipality's participants, newest first; every participant read is
+/// audited.
+pub async fn list_participants(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    page_size: u64,
+    after: Option<Uuid>,
+) -> ServiceResult<(Vec<participant::Model>, Option<Uuid>)> {
+    let txn = db.begin().await?;
+    let mut query = participant::Entity::find().filter(participant::Column::Kommun.eq(kommun(context)));
+    if let Some(after) = after {
+        query = query.filter(participant::Column::Id.lt(after));
+    }
+    let mut rows = query.order_by_desc(participant::Column::Id).limit(page_size + 1).all(&txn).await?;
+    let next = if rows.len() as u64 > page_size {
+        rows.truncate(page_size as usize);
+        rows.last().map(|p| p.id)
+    } else {
+        None
+    };
+    audit::record_many(&txn, context, SUBJECT, rows.iter().map(|p| p.id.to_string()), Outcome::Read).await?;
+    txn.commit().await?;
+    Ok((rows, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_codes_round_trip() {
+        for source in ParticipantSource::ALL {
+            assert_eq!(ParticipantSource::from_code(source.code()), Some(source));
+            assert_eq!(ParticipantSource::from_api(source.to_api() as i32), Some(source));
+        }
+        assert_eq!(ParticipantSource::from_code("unknown"), None);
+        assert_eq!(ParticipantSource::from_api(0), None);
+        assert_eq!(ParticipantSource::from_api(99), None);
+    }
+
+    #[test]
+    fn only_bistand_and_ungsam_are_referrals() {
+        let referrals: Vec<_> = ParticipantSource::ALL.into_iter().filter(|s| s.is_referral()).collect();
+        assert_eq!(referrals, [ParticipantSource::EkonomisktBistand, ParticipantSource::Ungsam]);
+    }
+
+    mod against_a_database {
+        use sea_orm_migration::MigratorTrait;
+        use trappan_platform::auth::{Caller, Kommun, Role};
+        use trappan_platform::testing::{TestDatabase, backends};
+
+        use super::super::*;
+
+        fn caller_context(kommun: &str, role: Role) -> CallContext {
+            CallContext {
+                caller: Caller {
+                    subject: "koordinator-1".into(),
+                    role,
+                    kommun: Kommun::parse(kommun).expect("valid kommun"),
+                    unit: "ame".into(),
+                },
+                method: "/trappan.insatser.v1.InsatserService/Test".into(),
+                purpose: "test".into(),
+            }
+        }
+
+        fn referral(referral_id: &str) -> NewParticipant {
+            NewParticipant {
+                origin: Origin::Referral {
+                    referral_id: referral_id.into(),
+                    consent_id: "consent-1".into(),
+                    reason: "stöd".into(),
+                },
+                personnummer: Personnummer::parse("198112189876").expect("valid"),
+                given_name: "Anna".into(),
+                family_name: "Andersson".into(),
+                source: ParticipantSource::EkonomisktBistand,
+                report_back_allowed: true,
+            }
+        }
+
+        fn direct(request_id: Uuid) -> NewParticipant {
+            NewParticipant {
+                origin: Origin::Direct { request_id },
+                source: ParticipantSource::SelfReferral,
+                report_back_allowed: false,
+                ..referral("unused")
+            }
+        }
+
+        async fn migrated(database: &TestDatabase) -> DatabaseConnection {
+            let db = trappan_platform::store::connect(&database.url).await.expect("connect");
+            Migrator::up(&db, None).await.expect("migrate");
+            db
+        }
+
+        async fn count<E: EntityTrait>(db: &DatabaseConnection) -> u64 {
+            E::find().all(db).await.expect("count").len() as u64
+        }
+
+        #[tokio::test]
+        async fn registrations_are_idempotent_audited_and_fed() {
+            for backend in backends() {
+                let database = TestDatabase::create(backend).await;
+                let db = migrated(&database).await;
+                let system = caller_context("0767", Role::System);
+                let koordinator = caller_context("0767", Role::Arbetsmarknadskoordinator);
+
+                // A referral delivered twice, concurrently, then once more: one participant.
+                let (a, b) = tokio::join!(
+                    register_participant(&db, &system, referral("r-1")),
+                    register_participant(&db, &system, referral("r-1")),
+                );
+                let (a, b) = (a.expect("first delivery"), b.expect("second delivery"));
+                assert_eq!(a.id, b.id);
+                let again = register_participant(&db, &system, referral("r-1")).await.expect("redelivery");
+                assert_eq!(again.id, a.id);
+                assert_eq!(a.referral_id.as_deref(), Some("r-1"));
+                assert_eq!(a.request_id, None);
+
+                // Direct creates: NULL referral ids do not collide; a retry returns the first.
+                let request = Uuid::now_v7();
+                let first = register_participant(&db, &koordinator, direct(request)).await.expect("create");
+                let retry = register_participant(&db, &koordinator, direct(request)).await.expect("retry");
+                assert_eq!(first.id, retry.id);
+                let other = register_participant(&db, &koordinator, direct(Uuid::now_v7())).await.expect("another");
+                assert_ne!(other.id, first.id);
+                assert_eq!(first.referral_id, None);
+                assert_eq!(first.consent_id, None);
+
+                // The same referral id in another municipality is another participant.
+                let elsewhere = register_participant(&db, &caller_context("0180", Role::System), referral("r-1"))
+                    .await
+                    .expect("other kommun");
+                assert_ne!(elsewhere.id, a.id);
+
+                assert_eq!(count::<participant::Entity>(&db).await, 4);
+                assert_eq!(count::<trappan_platform::outbox::entity::Entity>(&db).await, 4);
+                assert_eq!(count::<trappan_platform::audit::entity::Entity>(&db).await, 4);
+
+                // Reads are scoped to the municipality and audited.
+                assert_eq!(get_participant(&db, &koordinator, a.id).await.expect("read").id, a.id);
+                assert!(matches!(
+                    get_participant(&db, &koordinator, elsewhere.id).await,
+                    Err(ServiceError::NotFound("participant"))
+                ));
+                let (page, next) = list_participants(&db, &koordinator, 2, None).await.expect("page 1");
+                assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), [other.id, first.id]);
+                let (rest, end) = list_participants(&db, &koordinator, 2, next).await.expect("page 2");
+                assert_eq!(rest.iter().map(|p| p.id).collect::<Vec<_>>(), [a.id]);
+                assert_eq!(end, None);
+                assert_eq!(count::<trappan_platform::audit::entity::Entity>(&db).await, 4 + 1 + 3);
+            }
+        }
+    }
+}

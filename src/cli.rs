@@ -1,0 +1,137 @@
+//! The command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
+use trappan_platform::config::{ServiceKind, Settings};
+
+/// Trappan: ekonomiskt bistånd, arbetsmarknadsinsatser, Ungsam and reporting.
+#[derive(Debug, Parser)]
+#[command(name = "trappan", version)]
+pub struct Cli {
+    /// A TOML configuration file (defaults → this file → TRAPPAN__… environment).
+    #[arg(long, env = "TRAPPAN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs one service, or `all` of them in one process (for local use).
+    Serve {
+        /// bistand, insatser, ungsam, rapport or all.
+        service: String,
+        /// Loads the demo municipality once the services are ready.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Runs a store's migrations and exits.
+    Migrate {
+        /// bistand, insatser, ungsam, rapport or all.
+        service: String,
+    },
+    /// Prints a bearer token signed with the local dev key.
+    Token {
+        /// The role (socialsekreterare, arbetsmarknadskoordinator, ungdomscoach, enhetschef, analytiker,
+        /// dataskyddsombud, system).
+        #[arg(long)]
+        role: String,
+        /// The municipality's 4-digit kommunkod.
+        #[arg(long)]
+        kommun: String,
+        /// The caller's unit.
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// The caller's identifier.
+        #[arg(long, default_value = "dev-user")]
+        subject: String,
+        /// Validity in minutes.
+        #[arg(long, default_value_t = 480)]
+        ttl_minutes: u64,
+    },
+    /// Loads the demo municipality into a running suite through its gRPC API.
+    Seed,
+}
+
+fn kinds(service: &str) -> anyhow::Result<Vec<ServiceKind>> {
+    if service == "all" {
+        return Ok(ServiceKind::ALL.to_vec());
+    }
+    ServiceKind::parse(service)
+        .map(|kind| vec![kind])
+        .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}: use bistand, insatser, ungsam, rapport or all"))
+}
+
+/// Parses the command line and runs it; errors are printed and turn into a failing exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("trappan: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Arc::new(Settings::load(cli.config.as_deref())?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { service, demo } => serve(settings, kinds(&service)?, demo).await,
+            Command::Migrate { service } => {
+                for kind in kinds(&service)? {
+                    crate::suite::migrate_service(kind, &settings).await?;
+                    println!("{kind}: migrated");
+                }
+                Ok(())
+            }
+            Command::Token { role, kommun, unit, subject, ttl_minutes } => {
+                let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role:?}"))?;
+                let kommun = Kommun::parse(&kommun).ok_or_else(|| anyhow::anyhow!("kommun must be 4 digits"))?;
+                let token = TokenSigner::dev(&settings)?
+                    .sign(&Caller { subject, role, kommun, unit }, Duration::from_secs(ttl_minutes * 60))?;
+                println!("{token}");
+                Ok(())
+            }
+            Command::Seed => crate::demo::seed(&settings).await,
+        }
+    })
+}
+
+async fn serve(settings: Arc<Settings>, kinds: Vec<ServiceKind>, demo: bool) -> anyhow::Result<()> {
+    let name = if kinds.len() == 1 { format!("trappan-{}", kinds[0]) } else { "trappan".to_string() };
+    let _telemetry = trappan_platform::telemetry::init(&settings.telemetry, &name)?;
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        trappan_platform::server::termination_signal().await;
+        tracing::info!("shutting down: draining in-flight calls");
+        let _ = shutdown_tx.send(true);
+    });
+    if demo {
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            // The services become ready within seconds; retry until they answer.
+            for _ in 0..30 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                match crate::demo::seed(&settings).await {
+                    Ok(()) => {
+                        tracing::info!("demo municipality 0767 loaded");
+                        return;
+                    }
+                    Err(error) => tracing::debug!(%error, "demo not loaded yet"),
+                }
+            }
+            tracing::warn!("the demo municipality could not be loaded");
+        });
+    }
+    crate::suite::serve_all(&kinds, settings, shutdown_rx).await
+}

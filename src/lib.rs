@@ -1,0 +1,11 @@
+//! The `trappan` command: serve any service or the whole suite, migrate stores, print dev tokens, seed
+//! the demo municipality.
+//!
+//! # Layout
+//! - [`cli`]: the command line and what each command does.
+//! - [`suite`]: starting one service or all four on listeners.
+//! - [`demo`]: the demo municipality loaded through the public API.
+
+pub mod cli;
+pub mod demo;
+pub mod suite;

@@ -1,0 +1,224 @@
+//! The test harness: the whole suite on port 0, each service with a database of its own (SQLite, or a
+//! fresh database on the PostgreSQL server of `TRAPPAN_TEST_POSTGRES_URL`), and generated clients.
+#![allow(dead_code, missing_docs)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use trappan_api::bistand::v1::bistand_service_client::BistandServiceClient;
+use trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient;
+use trappan_api::rapport::v1::rapport_service_client::RapportServiceClient;
+use trappan_api::ungsam::v1::ungsam_service_client::UngsamServiceClient;
+use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
+use trappan_platform::config::{ServiceKind, Settings};
+use trappan_platform::testing::{Backend, TestDatabase};
+
+#[allow(unused_imports)]
+pub use trappan_platform::testing::backends;
+
+/// Adds a bearer token to every call.
+#[derive(Clone)]
+pub struct Bearer(pub Option<String>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(token) = &self.0 {
+            request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("ascii"));
+        }
+        Ok(request)
+    }
+}
+
+pub type Authed = InterceptedService<Channel, Bearer>;
+
+struct Running {
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// The suite under test.
+pub struct TestSuite {
+    pub settings: Arc<Settings>,
+    pub backend: Backend,
+    pub addresses: HashMap<ServiceKind, SocketAddr>,
+    pub databases: HashMap<ServiceKind, TestDatabase>,
+    running: HashMap<ServiceKind, Running>,
+    signer: TokenSigner,
+    _data_dir: tempfile::TempDir,
+}
+
+pub const KOMMUN: &str = "0767";
+pub const OTHER_KOMMUN: &str = "0780";
+
+impl TestSuite {
+    /// Starts all four services on `backend`.
+    pub async fn spawn(backend: Backend) -> TestSuite {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts all four services on `backend`, after `adjust` has changed the settings.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestSuite {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = Settings { data_dir: data_dir.path().to_path_buf(), ..Settings::default() };
+        settings.server.shutdown_grace_secs = 5;
+        settings.rapport.kommuner = vec![KOMMUN.into(), OTHER_KOMMUN.into()];
+        let mut listeners = HashMap::new();
+        let mut addresses = HashMap::new();
+        let mut databases = HashMap::new();
+        for kind in ServiceKind::ALL {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            addresses.insert(kind, listener.local_addr().expect("addr"));
+            listeners.insert(kind, listener);
+            databases.insert(kind, TestDatabase::create(backend).await);
+        }
+        settings.bistand.database_url = Some(databases[&ServiceKind::Bistand].url.clone());
+        settings.insatser.database_url = Some(databases[&ServiceKind::Insatser].url.clone());
+        settings.ungsam.database_url = Some(databases[&ServiceKind::Ungsam].url.clone());
+        settings.rapport.database_url = Some(databases[&ServiceKind::Rapport].url.clone());
+        settings.peers.bistand_url = format!("http://{}", addresses[&ServiceKind::Bistand]);
+        settings.peers.insatser_url = format!("http://{}", addresses[&ServiceKind::Insatser]);
+        settings.peers.ungsam_url = format!("http://{}", addresses[&ServiceKind::Ungsam]);
+        adjust(&mut settings);
+        let settings = Arc::new(settings);
+        let signer = TokenSigner::dev(&settings).expect("dev signer");
+        let mut suite = TestSuite {
+            settings,
+            backend,
+            addresses,
+            databases,
+            running: HashMap::new(),
+            signer,
+            _data_dir: data_dir,
+        };
+        for (kind, listener) in listeners {
+            suite.start_on(kind, listener);
+        }
+        for kind in ServiceKind::ALL {
+            suite.wait_serving(kind).await;
+        }
+        suite
+    }
+
+    fn start_on(&mut self, kind: ServiceKind, listener: TcpListener) {
+        let (shutdown, receiver) = watch::channel(false);
+        let task = tokio::spawn(trappan::suite::serve_service(kind, self.settings.clone(), listener, receiver));
+        self.running.insert(kind, Running { shutdown, task });
+    }
+
+    /// Stops one service and waits until it has drained.
+    pub async fn stop(&mut self, kind: ServiceKind) {
+        if let Some(running) = self.running.remove(&kind) {
+            running.shutdown.send(true).expect("running");
+            running.task.await.expect("join").expect("clean stop");
+        }
+    }
+
+    /// Starts a stopped service again on its old port.
+    pub async fn restart(&mut self, kind: ServiceKind) {
+        let listener = TcpListener::bind(self.addresses[&kind]).await.expect("rebind the same port");
+        self.start_on(kind, listener);
+        self.wait_serving(kind).await;
+    }
+
+    /// Waits until the service's health says SERVING.
+    pub async fn wait_serving(&self, kind: ServiceKind) {
+        let channel = self.channel(kind);
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+        for _ in 0..200 {
+            let answer = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await;
+            if let Ok(answer) = answer
+                && answer.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{kind} did not become SERVING");
+    }
+
+    pub fn channel(&self, kind: ServiceKind) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addresses[&kind])).expect("uri").connect_lazy()
+    }
+
+    pub fn token(&self, role: Role, kommun: &str) -> String {
+        self.token_for(role, kommun, "tester")
+    }
+
+    pub fn token_for(&self, role: Role, kommun: &str, subject: &str) -> String {
+        let caller = Caller {
+            subject: subject.into(),
+            role,
+            kommun: Kommun::parse(kommun).expect("kommun"),
+            unit: "enheten".into(),
+        };
+        self.signer.sign(&caller, Duration::from_secs(600)).expect("token")
+    }
+
+    fn authed(&self, kind: ServiceKind, token: Option<String>) -> Authed {
+        InterceptedService::new(self.channel(kind), Bearer(token))
+    }
+
+    pub fn bistand(&self, role: Role, kommun: &str) -> BistandServiceClient<Authed> {
+        BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token(role, kommun))))
+    }
+
+    pub fn insatser(&self, role: Role, kommun: &str) -> InsatserServiceClient<Authed> {
+        InsatserServiceClient::new(self.authed(ServiceKind::Insatser, Some(self.token(role, kommun))))
+    }
+
+    pub fn ungsam(&self, role: Role, kommun: &str) -> UngsamServiceClient<Authed> {
+        UngsamServiceClient::new(self.authed(ServiceKind::Ungsam, Some(self.token(role, kommun))))
+    }
+
+    pub fn rapport(&self, role: Role, kommun: &str) -> RapportServiceClient<Authed> {
+        RapportServiceClient::new(self.authed(ServiceKind::Rapport, Some(self.token(role, kommun))))
+    }
+
+    /// A direct connection to a service's database, to check what was (not) stored.
+    pub async fn database(&self, kind: ServiceKind) -> sea_orm::DatabaseConnection {
+        trappan_platform::store::connect(&self.databases[&kind].url).await.expect("connect")
+    }
+
+    pub async fn shutdown(mut self) {
+        for kind in ServiceKind::ALL {
+            self.stop(kind).await;
+        }
+    }
+}
+
+/// Counts rows of `table` (test inspection only).
+pub async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+/// Polls `check` until it holds or the time is up.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
