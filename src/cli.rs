@@ -58,6 +58,15 @@ pub enum Command {
     },
     /// Loads the demo municipality into a running suite through its gRPC API.
     Seed,
+    /// Runs bistand's retention job (gallring) over all municipalities and prints what it did.
+    Gallring {
+        /// Reports what would be erased without changing or writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// The day to assess as of (YYYY-MM-DD); defaults to today (UTC).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
 }
 
 fn kinds(service: &str) -> anyhow::Result<Vec<ServiceKind>> {
@@ -103,8 +112,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Seed => crate::demo::seed(&settings).await,
+            Command::Gallring { dry_run, today } => gallring(&settings, dry_run, today).await,
         }
     })
+}
+
+async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await?;
+    let report = trappan_bistand::store::gallring::run_gallring(&db, today, dry_run).await?;
+    let prefix = if dry_run { "dry run: " } else { "" };
+    println!("{prefix}households examined: {}", report.households_examined);
+    println!("{prefix}members due: {}", report.members_due);
+    println!("{prefix}members kept for research: {}", report.members_kept_for_research);
+    println!("{prefix}households removed: {}", report.households_removed);
+    Ok(())
 }
 
 async fn serve(settings: Arc<Settings>, kinds: Vec<ServiceKind>, demo: bool) -> anyhow::Result<()> {

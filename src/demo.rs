@@ -84,7 +84,12 @@ pub async fn seed(settings: &Settings) -> anyhow::Result<()> {
         }
         for child in 0..(n % 4) {
             members.push(member(
-                demo_personnummer(2008 + (child as i32 * 3) + (n % 3) as i32, 1 + child, 10 + n % 15, 300 + n * 4 + child),
+                demo_personnummer(
+                    2008 + (child as i32 * 3) + (n % 3) as i32,
+                    1 + child,
+                    10 + n % 15,
+                    300 + n * 4 + child,
+                ),
                 GIVEN[(n + child) as usize % GIVEN.len()],
                 family,
                 bistand::MemberRole::Child,

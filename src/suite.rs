@@ -43,9 +43,8 @@ pub async fn serve_all(
     let mut running = Vec::new();
     for &kind in kinds {
         let address = format!("{}:{}", settings.server.listen_host, settings.port(kind));
-        let listener = TcpListener::bind(&address)
-            .await
-            .map_err(|e| anyhow::anyhow!("{kind} cannot listen on {address}: {e}"))?;
+        let listener =
+            TcpListener::bind(&address).await.map_err(|e| anyhow::anyhow!("{kind} cannot listen on {address}: {e}"))?;
         running.push(tokio::spawn(serve_service(kind, settings.clone(), listener, shutdown.clone())));
     }
     let mut first_error = None;

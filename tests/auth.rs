@@ -124,12 +124,7 @@ fn every_rpc_in_the_contracts_has_a_policy() {
 async fn every_rpc_refuses_missing_tokens_and_roles_it_does_not_allow() {
     let suite = common::TestSuite::spawn(Backend::Sqlite).await;
     for method in trappan_methods() {
-        assert_eq!(
-            call(&suite, &method, None).await,
-            tonic::Code::Unauthenticated,
-            "{} without a token",
-            method.path
-        );
+        assert_eq!(call(&suite, &method, None).await, tonic::Code::Unauthenticated, "{} without a token", method.path);
         assert_eq!(
             call(&suite, &method, Some("not-a-token".into())).await,
             tonic::Code::Unauthenticated,

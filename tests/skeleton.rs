@@ -146,7 +146,11 @@ async fn households_page_newest_first_without_gaps() {
         let mut token = String::new();
         loop {
             let page = client
-                .list_households(bistand::ListHouseholdsRequest { page_size: 3, page_token: token.clone(), only_mine: false })
+                .list_households(bistand::ListHouseholdsRequest {
+                    page_size: 3,
+                    page_token: token.clone(),
+                    only_mine: false,
+                })
                 .await
                 .expect("page")
                 .into_inner();
@@ -159,7 +163,11 @@ async fn households_page_newest_first_without_gaps() {
         created.reverse();
         assert_eq!(seen, created);
         let bad = client
-            .list_households(bistand::ListHouseholdsRequest { page_size: 3, page_token: "garbage".into(), only_mine: false })
+            .list_households(bistand::ListHouseholdsRequest {
+                page_size: 3,
+                page_token: "garbage".into(),
+                only_mine: false,
+            })
             .await
             .expect_err("bad token");
         assert_eq!(bad.code(), Code::InvalidArgument);
@@ -342,7 +350,8 @@ async fn the_change_feed_resumes_from_a_cursor_without_gaps_or_duplicates() {
         assert!(next[0].sequence > sequences[4]);
         let payload = next[0].payload.as_ref().expect("payload");
         assert!(payload.type_url.ends_with("trappan.bistand.v1.HouseholdRegisteredEvent"));
-        let event = <bistand::HouseholdRegisteredEvent as prost::Message>::decode(payload.value.as_slice()).expect("decodes");
+        let event =
+            <bistand::HouseholdRegisteredEvent as prost::Message>::decode(payload.value.as_slice()).expect("decodes");
         assert_eq!((event.persons, event.adults, event.children), (2, 1, 1));
         drop(feed.clone());
         feed = suite.bistand(Role::System, KOMMUN);

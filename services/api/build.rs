@@ -21,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptors = protox::compile(files, [&proto_root])?;
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out_dir.join("trappan_descriptor.bin"),
-        prost::Message::encode_to_vec(&descriptors),
-    )?;
+    std::fs::write(out_dir.join("trappan_descriptor.bin"), prost::Message::encode_to_vec(&descriptors))?;
 
     // Type names let events be packed into `google.protobuf.Any` in the change feeds.
     let mut prost_config = tonic_prost_build::Config::new();

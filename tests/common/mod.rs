@@ -88,15 +88,8 @@ impl TestSuite {
         adjust(&mut settings);
         let settings = Arc::new(settings);
         let signer = TokenSigner::dev(&settings).expect("dev signer");
-        let mut suite = TestSuite {
-            settings,
-            backend,
-            addresses,
-            databases,
-            running: HashMap::new(),
-            signer,
-            _data_dir: data_dir,
-        };
+        let mut suite =
+            TestSuite { settings, backend, addresses, databases, running: HashMap::new(), signer, _data_dir: data_dir };
         for (kind, listener) in listeners {
             suite.start_on(kind, listener);
         }

@@ -5,8 +5,8 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_main};
 use trappan_bistand::domain::{
-    Adult, Child, CostKind, CostLine, Household, IncomeKind, IncomeLine, JobbstimulansStatus,
-    NormTables, PersonRef, Sex, YearMonth, calculate, norm_for,
+    Adult, Child, CostKind, CostLine, Household, IncomeKind, IncomeLine, JobbstimulansStatus, NormTables, PersonRef,
+    Sex, YearMonth, calculate, norm_for,
 };
 
 /// A date that is known to exist.
@@ -16,19 +16,12 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// An adult born on 1 January of `year`.
 fn adult(year: i32, sex: Sex) -> Adult {
-    Adult {
-        birth_date: date(year, 1, 1),
-        sex: Some(sex),
-    }
+    Adult { birth_date: date(year, 1, 1), sex: Some(sex) }
 }
 
 /// A child born on 1 March of `year`.
 fn child(year: i32, lunch_away: bool) -> Child {
-    Child {
-        birth_date: date(year, 3, 1),
-        lunch_away_on_weekdays: lunch_away,
-        in_upper_secondary: year <= 2002,
-    }
+    Child { birth_date: date(year, 3, 1), lunch_away_on_weekdays: lunch_away, in_upper_secondary: year <= 2002 }
 }
 
 /// Named household compositions to benchmark.
@@ -49,10 +42,7 @@ fn compositions() -> Vec<(&'static str, Household)> {
             Household {
                 applicant: adult(1975, Sex::Woman),
                 co_applicant: Some(adult(1973, Sex::Man)),
-                children: (2002..2021)
-                    .step_by(3)
-                    .map(|y| child(y, y > 2016))
-                    .collect(),
+                children: (2002..2021).step_by(3).map(|y| child(y, y > 2016)).collect(),
                 other_adults: vec![adult(1999, Sex::Man)],
             },
         ),
@@ -82,10 +72,7 @@ fn bench_norm(c: &mut Criterion) {
     .into_iter()
     .flatten()
     .collect();
-    let status = JobbstimulansStatus::Active {
-        start: month,
-        months_remaining: 24,
-    };
+    let status = JobbstimulansStatus::Active { start: month, months_remaining: 24 };
     for (name, household) in compositions() {
         c.bench_function(&format!("norm_and_calculate/{name}"), |b| {
             b.iter(|| {

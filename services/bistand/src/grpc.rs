@@ -9,7 +9,9 @@ use trappan_api::bistand::v1::{self as api, bistand_service_server::BistandServi
 use trappan_api::common::v1 as common;
 use trappan_platform::auth::context;
 use trappan_platform::error::{FieldViolation, ServiceError};
-use trappan_platform::grpc::{parse_date, parse_request_id, parse_uuid, parse_year_month, required_text, to_date, to_timestamp};
+use trappan_platform::grpc::{
+    parse_date, parse_request_id, parse_uuid, parse_year_month, required_text, to_date, to_timestamp,
+};
 use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
 use trappan_platform::store::{decode_page_token, encode_page_token, page_size};
@@ -28,7 +30,11 @@ impl BistandApi {
     }
 }
 
-fn parse_member(index: usize, member: &api::HouseholdMember, violations: &mut Vec<FieldViolation>) -> Option<NewMember> {
+fn parse_member(
+    index: usize,
+    member: &api::HouseholdMember,
+    violations: &mut Vec<FieldViolation>,
+) -> Option<NewMember> {
     let field = |name: &str| format!("household.members[{index}].{name}");
     let personnummer = match member.person_identity_number.as_ref().map(|p| Personnummer::parse(&p.value)) {
         Some(Ok(parsed)) => Some(parsed),
@@ -295,7 +301,11 @@ impl BistandService for BistandApi {
             match api::ConsentScope::try_from(*scope) {
                 Ok(api::ConsentScope::Referral) => scopes.push("referral"),
                 Ok(api::ConsentScope::ReportBack) => scopes.push("report_back"),
-                _ => return Err(ServiceError::invalid(format!("consent.scopes[{index}]"), "must be a consent scope").into()),
+                _ => {
+                    return Err(
+                        ServiceError::invalid(format!("consent.scopes[{index}]"), "must be a consent scope").into()
+                    );
+                }
             }
         }
         if scopes.is_empty() {
@@ -369,11 +379,10 @@ impl BistandService for BistandApi {
     ) -> Result<Response<Self::StreamChangesStream>, Status> {
         let context = context(&request)?;
         self.context.store.db()?;
-        let stream = self
-            .context
-            .feed
-            .stream(context.caller.kommun, request.get_ref().after_sequence)
-            .map(|event| event.map(|event| api::StreamChangesResponse { event: Some(event) }).map_err(Status::from));
+        let stream =
+            self.context.feed.stream(context.caller.kommun, request.get_ref().after_sequence).map(|event| {
+                event.map(|event| api::StreamChangesResponse { event: Some(event) }).map_err(Status::from)
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 }

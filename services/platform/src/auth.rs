@@ -221,9 +221,11 @@ impl TokenVerifier {
                 keys.insert(DEV_KEY_ID.to_string(), DecodingKey::from_ed_der(pair.public_key().as_ref()));
             }
             AuthMode::Keys => {
-                let dir = settings.auth.public_keys_dir.as_ref().ok_or_else(|| {
-                    AuthError::Keys("auth.public_keys_dir is required in keys mode".into())
-                })?;
+                let dir = settings
+                    .auth
+                    .public_keys_dir
+                    .as_ref()
+                    .ok_or_else(|| AuthError::Keys("auth.public_keys_dir is required in keys mode".into()))?;
                 let entries = std::fs::read_dir(dir).map_err(|e| AuthError::Keys(format!("{}: {e}", dir.display())))?;
                 for entry in entries {
                     let path = entry.map_err(|e| AuthError::Keys(e.to_string()))?.path();
@@ -470,7 +472,12 @@ mod tests {
     }
 
     fn caller(role: Role) -> Caller {
-        Caller { subject: "handlaggare-1".into(), role, kommun: Kommun::parse("0767").expect("valid"), unit: "ekb".into() }
+        Caller {
+            subject: "handlaggare-1".into(),
+            role,
+            kommun: Kommun::parse("0767").expect("valid"),
+            unit: "ekb".into(),
+        }
     }
 
     #[test]

@@ -27,12 +27,18 @@ impl ServiceTokens {
         match self {
             ServiceTokens::Dev(signer) => signer
                 .sign(
-                    &Caller { subject: "trappan-service".into(), role: Role::System, kommun: kommun.clone(), unit: String::new() },
+                    &Caller {
+                        subject: "trappan-service".into(),
+                        role: Role::System,
+                        kommun: kommun.clone(),
+                        unit: String::new(),
+                    },
                     Duration::from_secs(300),
                 )
                 .map_err(|_| tonic::Status::internal("could not sign a service token")),
             ServiceTokens::Files(dir) => {
-                let dir = dir.as_ref().ok_or_else(|| tonic::Status::internal("auth.service_tokens_dir is not configured"))?;
+                let dir =
+                    dir.as_ref().ok_or_else(|| tonic::Status::internal("auth.service_tokens_dir is not configured"))?;
                 std::fs::read_to_string(dir.join(format!("{kommun}.jwt")))
                     .map(|token| token.trim().to_string())
                     .map_err(|_| tonic::Status::internal("no service token for this municipality"))

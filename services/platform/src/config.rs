@@ -268,10 +268,8 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
-        let settings: Settings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let settings: Settings =
+            builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -415,9 +413,11 @@ mod tests {
     fn invalid_values_name_the_key() {
         let err = Settings::load_from(None, env(&[("TRAPPAN__BISTAND__PORT", "not-a-port")])).expect_err("invalid");
         assert!(err.to_string().contains("bistand.port"), "{err}");
-        let err = Settings::load_from(None, env(&[("TRAPPAN__INSATSER__DATABASE_URL", "mysql://x")])).expect_err("invalid");
+        let err =
+            Settings::load_from(None, env(&[("TRAPPAN__INSATSER__DATABASE_URL", "mysql://x")])).expect_err("invalid");
         assert!(err.to_string().contains("insatser.database_url"), "{err}");
-        let err = Settings::load_from(None, env(&[("TRAPPAN__SERVER__MAX_CONCURRENT_REQUESTS", "0")])).expect_err("invalid");
+        let err =
+            Settings::load_from(None, env(&[("TRAPPAN__SERVER__MAX_CONCURRENT_REQUESTS", "0")])).expect_err("invalid");
         assert!(err.to_string().contains("server.max_concurrent_requests"), "{err}");
     }
 

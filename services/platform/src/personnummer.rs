@@ -102,10 +102,7 @@ impl Personnummer {
         let b = s.as_bytes();
         let has_separator = b.iter().any(|&c| c == b'-' || c == b'+');
         let separator_form = b.len() == 11 || b.len() == 13;
-        if has_separator != separator_form
-            && b.iter()
-                .all(|&c| c.is_ascii_digit() || c == b'-' || c == b'+')
-        {
+        if has_separator != separator_form && b.iter().all(|&c| c.is_ascii_digit() || c == b'-' || c == b'+') {
             // digits only in a separator-length text, or a separator in a digits-only length:
             // a digit is missing or extra
             return Err(PersonnummerError::Format(FormatProblem::Length));
@@ -126,9 +123,7 @@ impl Personnummer {
             12 => Self::from_parts(&b[2..8], &b[8..], Some(&b[..2]), Separator::Minus, today),
             13 => match b[8] {
                 b'-' => Self::from_parts(&b[2..8], &b[9..], Some(&b[..2]), Separator::Minus, today),
-                c if c.is_ascii_digit() || c == b'+' => {
-                    Err(PersonnummerError::Format(FormatProblem::Separator))
-                }
+                c if c.is_ascii_digit() || c == b'+' => Err(PersonnummerError::Format(FormatProblem::Separator)),
                 _ => Err(PersonnummerError::Format(FormatProblem::NonDigit)),
             },
             _ => Err(PersonnummerError::Format(FormatProblem::Length)),
@@ -143,11 +138,7 @@ impl Personnummer {
         sep: Separator,
         today: NaiveDate,
     ) -> Result<Self, PersonnummerError> {
-        let all_digits = date_part
-            .iter()
-            .chain(serial_part)
-            .chain(century.unwrap_or(&[]))
-            .all(u8::is_ascii_digit);
+        let all_digits = date_part.iter().chain(serial_part).chain(century.unwrap_or(&[])).all(u8::is_ascii_digit);
         if !all_digits {
             return Err(PersonnummerError::Format(FormatProblem::NonDigit));
         }
@@ -176,18 +167,13 @@ impl Personnummer {
         if year < 0 {
             return Err(PersonnummerError::Date);
         }
-        let birth_date =
-            NaiveDate::from_ymd_opt(year, month, day).ok_or(PersonnummerError::Date)?;
+        let birth_date = NaiveDate::from_ymd_opt(year, month, day).ok_or(PersonnummerError::Date)?;
         if birth_date > today {
             return Err(PersonnummerError::FutureDate);
         }
         let mut canonical = format!("{year:04}");
         canonical.extend(ten[2..].iter().map(|d| char::from(b'0' + d)));
-        Ok(Self {
-            canonical,
-            birth_date,
-            samordningsnummer,
-        })
+        Ok(Self { canonical, birth_date, samordningsnummer })
     }
 
     /// The 12-digit form `YYYYMMDDNNNC` for storage; the only way to read the number itself.
@@ -209,11 +195,7 @@ impl Personnummer {
     /// Legal sex from the ninth digit of the 10-digit form: odd is a man, even a woman.
     pub fn sex(&self) -> Sex {
         let ninth = self.canonical.as_bytes().get(10).copied().unwrap_or(b'0');
-        if (ninth - b'0') % 2 == 1 {
-            Sex::Man
-        } else {
-            Sex::Woman
-        }
+        if (ninth - b'0') % 2 == 1 { Sex::Man } else { Sex::Woman }
     }
 
     /// Whether this is a samordningsnummer (day 61–91) rather than a personnummer.
@@ -300,13 +282,7 @@ mod tests {
 
     #[test]
     fn example_in_all_forms() {
-        for form in [
-            "811218-9876",
-            "8112189876",
-            "198112189876",
-            "19811218-9876",
-            "  811218-9876 ",
-        ] {
+        for form in ["811218-9876", "8112189876", "198112189876", "19811218-9876", "  811218-9876 "] {
             let p = Personnummer::parse_at(form, today()).unwrap();
             assert_eq!(p.as_canonical(), "198112189876", "{form}");
             assert_eq!(p.birth_date(), d(1981, 12, 18));
@@ -339,16 +315,10 @@ mod tests {
         // born 1925-12-01; in 2025 (the year they turn 100) the '+' form applies
         let ten = with_check("251201123");
         let plus = format!("{}+{}", &ten[..6], &ten[6..]);
-        assert_eq!(
-            Personnummer::parse_at(&plus, today()).unwrap().birth_date(),
-            d(1925, 12, 1)
-        );
+        assert_eq!(Personnummer::parse_at(&plus, today()).unwrap().birth_date(), d(1925, 12, 1));
         // with '-' it would be a birth date in December 2025: after the reference date
         let minus = format!("{}-{}", &ten[..6], &ten[6..]);
-        assert_eq!(
-            Personnummer::parse_at(&minus, today()),
-            Err(PersonnummerError::FutureDate)
-        );
+        assert_eq!(Personnummer::parse_at(&minus, today()), Err(PersonnummerError::FutureDate));
     }
 
     #[test]
@@ -372,14 +342,8 @@ mod tests {
 
     #[test]
     fn invalid_check_digit() {
-        assert_eq!(
-            Personnummer::parse_at("811218-9877", today()),
-            Err(PersonnummerError::CheckDigit)
-        );
-        assert_eq!(
-            Personnummer::parse_at("198112189870", today()),
-            Err(PersonnummerError::CheckDigit)
-        );
+        assert_eq!(Personnummer::parse_at("811218-9877", today()), Err(PersonnummerError::CheckDigit));
+        assert_eq!(Personnummer::parse_at("198112189870", today()), Err(PersonnummerError::CheckDigit));
     }
 
     #[test]
@@ -391,106 +355,49 @@ mod tests {
         assert_eq!(p.age_on(d(2001, 2, 28)), 0);
         assert_eq!(p.age_on(d(2001, 3, 1)), 1);
         // 1900 is not (divisible by 100, not by 400)
-        assert_eq!(
-            Personnummer::parse_at(&format!("19{ten}"), today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&format!("19{ten}"), today()), Err(PersonnummerError::Date));
         // short forms: '-' gives 2000 (valid), '+' gives 1900 (invalid)
         let minus = format!("{}-{}", &ten[..6], &ten[6..]);
         let plus = format!("{}+{}", &ten[..6], &ten[6..]);
         assert!(Personnummer::parse_at(&minus, today()).is_ok());
-        assert_eq!(
-            Personnummer::parse_at(&plus, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&plus, today()), Err(PersonnummerError::Date));
     }
 
     #[test]
     fn impossible_dates() {
         let feb31 = with_check("810231123");
-        assert_eq!(
-            Personnummer::parse_at(&feb31, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&feb31, today()), Err(PersonnummerError::Date));
         let day92 = with_check("810192123");
-        assert_eq!(
-            Personnummer::parse_at(&day92, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&day92, today()), Err(PersonnummerError::Date));
         let day45 = with_check("810145123");
-        assert_eq!(
-            Personnummer::parse_at(&day45, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&day45, today()), Err(PersonnummerError::Date));
         let day00 = with_check("810100123");
-        assert_eq!(
-            Personnummer::parse_at(&day00, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&day00, today()), Err(PersonnummerError::Date));
         let month13 = with_check("811318123");
-        assert_eq!(
-            Personnummer::parse_at(&month13, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&month13, today()), Err(PersonnummerError::Date));
         // samordningsnummer for 31 February (day 91) does not exist either
         let s91 = with_check("810291123");
-        assert_eq!(
-            Personnummer::parse_at(&s91, today()),
-            Err(PersonnummerError::Date)
-        );
+        assert_eq!(Personnummer::parse_at(&s91, today()), Err(PersonnummerError::Date));
     }
 
     #[test]
     fn non_digits_and_lengths() {
         let fmt = |p| Err(PersonnummerError::Format(p));
-        assert_eq!(
-            Personnummer::parse_at("81121a-9876", today()),
-            fmt(FormatProblem::NonDigit)
-        );
-        assert_eq!(
-            Personnummer::parse_at("811218_9876", today()),
-            fmt(FormatProblem::NonDigit)
-        );
-        assert_eq!(
-            Personnummer::parse_at("811218–9876", today()),
-            fmt(FormatProblem::NonDigit)
-        );
-        assert_eq!(
-            Personnummer::parse_at("8112-189876", today()),
-            fmt(FormatProblem::Separator)
-        );
-        assert_eq!(
-            Personnummer::parse_at("19811-2189876", today()),
-            fmt(FormatProblem::Separator)
-        );
-        assert_eq!(
-            Personnummer::parse_at("19811218+9876", today()),
-            fmt(FormatProblem::Separator)
-        );
-        for bad in [
-            "",
-            "811218",
-            "811218-987",
-            "81121819876",
-            "1981121898765",
-            "19811218-98765",
-            "1981121-9876",
-        ] {
-            assert_eq!(
-                Personnummer::parse_at(bad, today()),
-                fmt(FormatProblem::Length),
-                "{bad:?}"
-            );
+        assert_eq!(Personnummer::parse_at("81121a-9876", today()), fmt(FormatProblem::NonDigit));
+        assert_eq!(Personnummer::parse_at("811218_9876", today()), fmt(FormatProblem::NonDigit));
+        assert_eq!(Personnummer::parse_at("811218–9876", today()), fmt(FormatProblem::NonDigit));
+        assert_eq!(Personnummer::parse_at("8112-189876", today()), fmt(FormatProblem::Separator));
+        assert_eq!(Personnummer::parse_at("19811-2189876", today()), fmt(FormatProblem::Separator));
+        assert_eq!(Personnummer::parse_at("19811218+9876", today()), fmt(FormatProblem::Separator));
+        for bad in ["", "811218", "811218-987", "81121819876", "1981121898765", "19811218-98765", "1981121-9876"] {
+            assert_eq!(Personnummer::parse_at(bad, today()), fmt(FormatProblem::Length), "{bad:?}");
         }
     }
 
     #[test]
     fn future_full_form_is_refused() {
         let ten = with_check("300101123");
-        assert_eq!(
-            Personnummer::parse_at(&format!("20{ten}"), today()),
-            Err(PersonnummerError::FutureDate)
-        );
+        assert_eq!(Personnummer::parse_at(&format!("20{ten}"), today()), Err(PersonnummerError::FutureDate));
     }
 
     #[test]

@@ -32,6 +32,17 @@ pub struct TelemetryGuard {
     meter_provider: Option<SdkMeterProvider>,
 }
 
+impl TelemetryGuard {
+    /// Exports every finished span now (before a planned exit, or in tests).
+    pub fn flush(&self) {
+        if let Some(provider) = &self.tracer_provider
+            && let Err(error) = provider.force_flush()
+        {
+            eprintln!("trace exporter flush: {error}");
+        }
+    }
+}
+
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         if let Some(provider) = self.tracer_provider.take()
@@ -62,7 +73,12 @@ pub fn init(settings: &TelemetrySettings, service_name: &str) -> anyhow::Result<
             let metrics = opentelemetry_otlp::MetricExporter::builder().with_tonic().with_endpoint(endpoint).build()?;
             (
                 Some(tracer_provider(spans, service_name)),
-                Some(SdkMeterProvider::builder().with_periodic_exporter(metrics).with_resource(resource(service_name)).build()),
+                Some(
+                    SdkMeterProvider::builder()
+                        .with_periodic_exporter(metrics)
+                        .with_resource(resource(service_name))
+                        .build(),
+                ),
             )
         }
         None => (None, None),
@@ -237,7 +253,8 @@ where
                 Err(_) => tonic::Code::Unknown as i32,
             };
             span.record("rpc.grpc.status_code", code);
-            let attributes = [KeyValue::new("rpc.method", method), KeyValue::new("rpc.grpc.status_code", i64::from(code))];
+            let attributes =
+                [KeyValue::new("rpc.method", method), KeyValue::new("rpc.grpc.status_code", i64::from(code))];
             let metrics = metrics();
             metrics.duration.record(started.elapsed().as_secs_f64() * 1000.0, &attributes);
             if code != 0 {

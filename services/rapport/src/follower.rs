@@ -103,7 +103,8 @@ async fn follow_once(
     let mut events: futures::stream::BoxStream<'static, Result<ChangeEvent, tonic::Status>> = match producer {
         Producer::Bistand => {
             let request = bistand::StreamChangesRequest { after_sequence: after };
-            let stream = context.peers.bistand(kommun).stream_changes(request).await.map_err(|s| s.code().to_string())?;
+            let stream =
+                context.peers.bistand(kommun).stream_changes(request).await.map_err(|s| s.code().to_string())?;
             stream.into_inner().filter_map(|r| async move { r.map(|m| m.event).transpose() }).boxed()
         }
         Producer::Insatser => {
@@ -114,7 +115,8 @@ async fn follow_once(
         }
         Producer::Ungsam => {
             let request = trappan_api::ungsam::v1::StreamChangesRequest { after_sequence: after };
-            let stream = context.peers.ungsam(kommun).stream_changes(request).await.map_err(|s| s.code().to_string())?;
+            let stream =
+                context.peers.ungsam(kommun).stream_changes(request).await.map_err(|s| s.code().to_string())?;
             stream.into_inner().filter_map(|r| async move { r.map(|m| m.event).transpose() }).boxed()
         }
     };

@@ -68,7 +68,12 @@ mod tests {
         let p = Pseudonymiser::from_key(&[7u8; 32]);
         assert_eq!(p.pseudonym("0767", "household", "a"), p.pseudonym("0767", "household", "a"));
         assert_ne!(p.pseudonym("0767", "household", "a"), p.pseudonym("0780", "household", "a"));
-        assert_ne!(p.pseudonym("0767", "household", "a"), Pseudonymiser::from_key(&[8u8; 32]).pseudonym("0767", "household", "a"));
-        assert!(!p.pseudonym("0767", "household", "a").contains('a') || p.pseudonym("0767", "household", "a").len() == 64);
+        assert_ne!(
+            p.pseudonym("0767", "household", "a"),
+            Pseudonymiser::from_key(&[8u8; 32]).pseudonym("0767", "household", "a")
+        );
+        assert!(
+            !p.pseudonym("0767", "household", "a").contains('a') || p.pseudonym("0767", "household", "a").len() == 64
+        );
     }
 }

@@ -169,7 +169,8 @@ pub async fn advance_cursor(
     sequence: u64,
 ) -> Result<(), DbErr> {
     let now = chrono::Utc::now();
-    let sequence = <i64 as TryFrom<u64>>::try_from(sequence).map_err(|_| DbErr::Custom("sequence out of range".into()))?;
+    let sequence =
+        <i64 as TryFrom<u64>>::try_from(sequence).map_err(|_| DbErr::Custom("sequence out of range".into()))?;
     match feed_cursor::Entity::find_by_id((producer.to_string(), kommun.to_string())).one(conn).await? {
         Some(found) => {
             let mut row: feed_cursor::ActiveModel = found.into();
@@ -209,7 +210,13 @@ pub async fn households_registered_by(db: &DatabaseConnection, kommun: &str, mon
 }
 
 /// Runs `apply` and advances the cursor in one transaction.
-pub async fn apply_event<F>(db: &DatabaseConnection, producer: &str, kommun: &str, sequence: u64, apply: F) -> ServiceResult<()>
+pub async fn apply_event<F>(
+    db: &DatabaseConnection,
+    producer: &str,
+    kommun: &str,
+    sequence: u64,
+    apply: F,
+) -> ServiceResult<()>
 where
     F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction) -> futures::future::BoxFuture<'t, Result<(), DbErr>>,
 {

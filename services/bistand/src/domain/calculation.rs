@@ -104,11 +104,7 @@ impl NormBreakdown {
 }
 
 /// Computes the household's riksnorm for `year_month` (rules in the module doc).
-pub fn norm_for(
-    household: &Household,
-    year_month: YearMonth,
-    tables: &NormTables,
-) -> Result<NormBreakdown, NormError> {
+pub fn norm_for(household: &Household, year_month: YearMonth, tables: &NormTables) -> Result<NormBreakdown, NormError> {
     let table = tables.get(year_month.year())?;
     let on = year_month.last_day();
     let size = household.size();
@@ -118,33 +114,17 @@ pub fn norm_for(
     let mut shares_taken = 0i64;
 
     let born = |adult: &Adult, who: PersonRef| {
-        if adult.birth_date > on {
-            Err(NormError::NotBorn(who))
-        } else {
-            Ok(())
-        }
+        if adult.birth_date > on { Err(NormError::NotBorn(who)) } else { Ok(()) }
     };
     born(&household.applicant, PersonRef::Applicant)?;
     match &household.co_applicant {
         Some(co) => {
             born(co, PersonRef::CoApplicant)?;
             let half = table.sambor() / 2;
-            rows.push(personal_row(
-                PersonRef::Applicant,
-                NormItem::SamborShare,
-                table.sambor() - half,
-            ));
-            rows.push(personal_row(
-                PersonRef::CoApplicant,
-                NormItem::SamborShare,
-                half,
-            ));
+            rows.push(personal_row(PersonRef::Applicant, NormItem::SamborShare, table.sambor() - half));
+            rows.push(personal_row(PersonRef::CoApplicant, NormItem::SamborShare, half));
         }
-        None => rows.push(personal_row(
-            PersonRef::Applicant,
-            NormItem::Ensamstaende,
-            table.ensamstaende(),
-        )),
+        None => rows.push(personal_row(PersonRef::Applicant, NormItem::Ensamstaende, table.ensamstaende())),
     }
     for (i, child) in household.children.iter().enumerate() {
         let who = PersonRef::Child(i);
@@ -177,9 +157,7 @@ pub fn norm_for(
     let common_rest = common_total - shares_taken;
     rows.push(NormRow {
         person: None,
-        item: NormItem::CommonCost {
-            household_size: size,
-        },
+        item: NormItem::CommonCost { household_size: size },
         personal_ore: 0,
         common_share_ore: common_rest,
         amount_ore: common_rest,
@@ -197,13 +175,7 @@ pub fn norm_for(
 
 /// A person's row with only a personal cost.
 fn personal_row(who: PersonRef, item: NormItem, amount: i64) -> NormRow {
-    NormRow {
-        person: Some(who),
-        item,
-        personal_ore: amount,
-        common_share_ore: 0,
-        amount_ore: amount,
-    }
+    NormRow { person: Some(who), item, personal_ore: amount, common_share_ore: 0, amount_ore: amount }
 }
 
 /// The row of an adult sharing the household without being sambo.
@@ -329,11 +301,7 @@ impl CostLine {
     }
 
     /// An "other" cost, which needs a written motivation (not blank).
-    pub fn other(
-        claimed_ore: i64,
-        approved_ore: i64,
-        motivation: impl Into<String>,
-    ) -> Result<Self, LineError> {
+    pub fn other(claimed_ore: i64, approved_ore: i64, motivation: impl Into<String>) -> Result<Self, LineError> {
         let motivation = motivation.into();
         if motivation.trim().is_empty() {
             return Err(LineError::MotivationRequired);
@@ -355,10 +323,7 @@ impl CostLine {
 
     /// The same line with the claimed amount approved in full (a proposal's starting point).
     pub fn approved_as_claimed(&self) -> Self {
-        Self {
-            approved_ore: self.claimed_ore,
-            ..self.clone()
-        }
+        Self { approved_ore: self.claimed_ore, ..self.clone() }
     }
 
     /// The kind of cost.
@@ -398,11 +363,7 @@ pub struct IncomeLine {
 impl IncomeLine {
     /// An income of `amount_ore` (≥ 0) of the given kind.
     pub fn new(kind: IncomeKind, amount_ore: i64) -> Result<Self, LineError> {
-        Ok(Self {
-            kind,
-            person: None,
-            amount_ore: check_amount(amount_ore)?,
-        })
+        Ok(Self { kind, person: None, amount_ore: check_amount(amount_ore)? })
     }
 
     /// Attributes the income to a household member (needed to exempt children from
@@ -610,15 +571,9 @@ pub fn calculate(
             });
         }
     }
-    let balance = norm
-        .total_ore()
-        .saturating_add(approved)
-        .saturating_sub(gross.saturating_sub(disregarded));
-    let (payment, outcome) = if balance > 0 {
-        (balance, CalculationOutcome::Payable)
-    } else {
-        (0, CalculationOutcome::OwnMeansCoverNeed)
-    };
+    let balance = norm.total_ore().saturating_add(approved).saturating_sub(gross.saturating_sub(disregarded));
+    let (payment, outcome) =
+        if balance > 0 { (balance, CalculationOutcome::Payable) } else { (0, CalculationOutcome::OwnMeansCoverNeed) };
     Calculation {
         year_month: norm.year_month(),
         norm_status: norm.status(),
@@ -659,33 +614,20 @@ mod tests {
 
     /// An adult born 1 January `year`.
     fn adult(year: i32) -> Adult {
-        Adult {
-            birth_date: d(year, 1, 1),
-            sex: Some(Sex::Woman),
-        }
+        Adult { birth_date: d(year, 1, 1), sex: Some(Sex::Woman) }
     }
 
     /// A child born 1 January `year`, lunch at home, not in upper-secondary school.
     fn kid(year: i32) -> Child {
-        Child {
-            birth_date: d(year, 1, 1),
-            lunch_away_on_weekdays: false,
-            in_upper_secondary: false,
-        }
+        Child { birth_date: d(year, 1, 1), lunch_away_on_weekdays: false, in_upper_secondary: false }
     }
 
     fn kid_lunch_away(year: i32) -> Child {
-        Child {
-            lunch_away_on_weekdays: true,
-            ..kid(year)
-        }
+        Child { lunch_away_on_weekdays: true, ..kid(year) }
     }
 
     fn kid_in_school(year: i32) -> Child {
-        Child {
-            in_upper_secondary: true,
-            ..kid(year)
-        }
+        Child { in_upper_secondary: true, ..kid(year) }
     }
 
     fn household(couple: bool, children: Vec<Child>, others: usize) -> Household {
@@ -711,30 +653,13 @@ mod tests {
         // 2. couple: sambor 5 320 + common(2) 1 040 = 6 360
         assert_eq!(norm(&household(true, vec![], 0), "2014-06"), 6_360 * KR);
         // 3. single + child 0 lunch at home: 2 950 + 1 740 + common(2) 1 040 = 5 730
-        assert_eq!(
-            norm(&household(false, vec![kid(2014)], 0), "2014-06"),
-            5_730 * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid(2014)], 0), "2014-06"), 5_730 * KR);
         // 4. couple + child 3 lunch away + child 8: 5 320 + 1 550 + 2 410 + common(4) 1 490 = 10 770
-        assert_eq!(
-            norm(
-                &household(true, vec![kid_lunch_away(2011), kid(2006)], 0),
-                "2014-06"
-            ),
-            10_770 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid_lunch_away(2011), kid(2006)], 0), "2014-06"), 10_770 * KR);
         // 6. couple + 7 children (0,1,3,5,9,13,17), 9 persons:
         //    5 320 + (1 740+1 980+1 730+1 980+2 410+2 840+3 250 = 15 930)
         //    + common(9) = 2 120 + 2 × (2 120 − 1 950) = 2 460  → 23 710
-        let seven = vec![
-            kid(2014),
-            kid(2013),
-            kid(2011),
-            kid(2009),
-            kid(2005),
-            kid(2001),
-            kid(1997),
-        ];
+        let seven = vec![kid(2014), kid(2013), kid(2011), kid(2009), kid(2005), kid(2001), kid(1997)];
         assert_eq!(norm(&household(true, seven, 0), "2014-06"), 23_710 * KR);
         // 19. single + 2 lodgers, 3 persons: share = 1 310 / 3 = 436.666… → 436.67 kr (half up,
         //     öre); rows 2 950 + 2 × 3 386.67 + common rest (1 310 − 873.34 = 436.66)
@@ -754,11 +679,7 @@ mod tests {
         //          = (2 950 + 1 730 + 2 840 + 3 250 + 2 950) + 1 710
         let h = household(false, vec![kid_lunch_away(2009), kid(2002), kid(1998)], 1);
         let b = norm_for(&h, ym("2014-06"), &tables()).unwrap();
-        let lodger = b
-            .rows()
-            .iter()
-            .find(|r| r.person == Some(PersonRef::OtherAdult(0)))
-            .unwrap();
+        let lodger = b.rows().iter().find(|r| r.person == Some(PersonRef::OtherAdult(0))).unwrap();
         assert_eq!(lodger.item, NormItem::SharingAdult);
         assert_eq!(lodger.personal_ore, 2_950 * KR);
         assert_eq!(lodger.common_share_ore, 342 * KR);
@@ -780,33 +701,16 @@ mod tests {
         assert_eq!(norm(&household(true, vec![], 0), "2019-06"), 6_670 * KR);
         // 9. single + child 2 lunch away (2 190) + 19-year-old in gymnasium (3 910) + common(3) 1 380
         //    = 3 090 + 2 190 + 3 910 + 1 380 = 10 570
-        assert_eq!(
-            norm(
-                &household(false, vec![kid_lunch_away(2017), kid_in_school(2000)], 0),
-                "2019-06"
-            ),
-            10_570 * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid_lunch_away(2017), kid_in_school(2000)], 0), "2019-06"), 10_570 * KR);
         // 10. single + 19-year-old NOT in school = sharing adult: 3 090 + (3 090 + 1 100/2 = 3 640)
         //     + common rest 550 = 7 280 = 2 × 3 090 + 1 100
-        let b = norm_for(
-            &household(false, vec![kid(2000)], 0),
-            ym("2019-06"),
-            &tables(),
-        )
-        .unwrap();
+        let b = norm_for(&household(false, vec![kid(2000)], 0), ym("2019-06"), &tables()).unwrap();
         assert_eq!(b.rows()[1].item, NormItem::SharingAdult);
         assert_eq!(b.rows()[1].amount_ore, 3_640 * KR);
         assert_eq!(b.total_ore(), 7_280 * KR);
         // 11. couple + child 4 (2 380) + child 6 lunch away (2 120) + common(4) 1 570
         //     = 5 570 + 2 380 + 2 120 + 1 570 = 11 640
-        assert_eq!(
-            norm(
-                &household(true, vec![kid(2015), kid_lunch_away(2013)], 0),
-                "2019-06"
-            ),
-            11_640 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid(2015), kid_lunch_away(2013)], 0), "2019-06"), 11_640 * KR);
     }
 
     #[test]
@@ -816,10 +720,7 @@ mod tests {
         assert_eq!(b.total_ore(), 4_160 * KR);
         assert_eq!(b.status(), NormStatus::Derived);
         // 13. couple + child 11: 5 680 + 3 510 + common(3) 1 410 = 10 600
-        assert_eq!(
-            norm(&household(true, vec![kid(2009)], 0), "2020-06"),
-            10_600 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid(2009)], 0), "2020-06"), 10_600 * KR);
         // 14. single + 2 lodgers: 3 150 + 2 × (3 150 + 1 410/3 = 3 620) + rest 470 = 10 860
         assert_eq!(norm(&household(false, vec![], 2), "2020-06"), 10_860 * KR);
     }
@@ -829,26 +730,12 @@ mod tests {
         // 15. single: 3 160 + 1 020 = 4 180
         assert_eq!(norm(&household(false, vec![], 0), "2021-06"), 4_180 * KR);
         // 16. couple + baby (0) lunch away: 5 700 + 2 050 + common(3) 1 420 = 9 170
-        assert_eq!(
-            norm(&household(true, vec![kid_lunch_away(2021)], 0), "2021-06"),
-            9_170 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid_lunch_away(2021)], 0), "2021-06"), 9_170 * KR);
         // 17. single + children 7, 10, 15: 3 160 + 3 060 + 3 060 + 3 970 + common(4) 1 610 = 14 860
-        assert_eq!(
-            norm(
-                &household(false, vec![kid(2014), kid(2011), kid(2006)], 0),
-                "2021-06"
-            ),
-            14_860 * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid(2014), kid(2011), kid(2006)], 0), "2021-06"), 14_860 * KR);
         // 18. couple + 20-year-old in gymnasium + a lodger, 4 persons: share 1 610/4 = 402.50;
         //     5 700 + 4 000 + (3 160 + 402.50) + (1 610 − 402.50) = 14 470
-        let b = norm_for(
-            &household(true, vec![kid_in_school(2001)], 1),
-            ym("2021-06"),
-            &tables(),
-        )
-        .unwrap();
+        let b = norm_for(&household(true, vec![kid_in_school(2001)], 1), ym("2021-06"), &tables()).unwrap();
         assert_eq!(b.rows()[3].amount_ore, 356_250);
         assert_eq!(b.rows()[4].amount_ore, 120_750);
         assert_eq!(b.total_ore(), 14_470 * KR);
@@ -863,15 +750,9 @@ mod tests {
         // 20. single: 3 210 + 1 040 = 4 250
         assert_eq!(norm(&household(false, vec![], 0), "2022-06"), 4_250 * KR);
         // 21. couple + children 8 and 14: 5 800 + 3 110 + 3 580 + common(4) 1 640 = 14 130
-        assert_eq!(
-            norm(&household(true, vec![kid(2014), kid(2008)], 0), "2022-06"),
-            14_130 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid(2014), kid(2008)], 0), "2022-06"), 14_130 * KR);
         // 22. single + child 3 lunch at home: 3 210 + 2 210 + common(2) 1 150 = 6 570
-        assert_eq!(
-            norm(&household(false, vec![kid(2019)], 0), "2022-06"),
-            6_570 * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid(2019)], 0), "2022-06"), 6_570 * KR);
     }
 
     #[test]
@@ -879,116 +760,51 @@ mod tests {
         // 24. single: 3 490 + 1 130 = 4 620
         assert_eq!(norm(&household(false, vec![], 0), "2023-06"), 4_620 * KR);
         // 25. couple + children 0, 2, 16: 6 300 + 2 420 + 2 700 + 4 390 + common(5) 2 060 = 17 870
-        assert_eq!(
-            norm(
-                &household(true, vec![kid(2023), kid(2021), kid(2007)], 0),
-                "2023-06"
-            ),
-            17_870 * KR
-        );
+        assert_eq!(norm(&household(true, vec![kid(2023), kid(2021), kid(2007)], 0), "2023-06"), 17_870 * KR);
         // 26. single + 21-year-old child at home (adult sharing): 3 490 + (3 490 + 1 250/2 = 4 115)
         //     + rest 625 = 8 230 = 2 × 3 490 + 1 250
-        assert_eq!(
-            norm(&household(false, vec![kid_in_school(2002)], 0), "2023-06"),
-            8_230 * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid_in_school(2002)], 0), "2023-06"), 8_230 * KR);
         // 27. couple + 6 children (0, 3, 5, 7, 12, 18), 8 persons:
         //     6 300 + (2 420 + 2 410 + 2 700 + 3 380 + 3 890 + 4 390 = 19 190)
         //     + common(8) = 2 510 + (2 510 − 2 330) = 2 690  → 28 180
-        let six = vec![
-            kid(2023),
-            kid(2020),
-            kid(2018),
-            kid(2016),
-            kid(2011),
-            kid(2005),
-        ];
+        let six = vec![kid(2023), kid(2020), kid(2018), kid(2016), kid(2011), kid(2005)];
         assert_eq!(norm(&household(true, six, 0), "2023-06"), 28_180 * KR);
     }
 
     #[test]
     fn missing_year_and_items() {
         let t = tables();
-        assert_eq!(
-            norm_for(&household(false, vec![], 0), ym("2024-01"), &t),
-            Err(NormError::MissingYear(2024))
-        );
+        assert_eq!(norm_for(&household(false, vec![], 0), ym("2024-01"), &t), Err(NormError::MissingYear(2024)));
         // 23. 2022 has no without-lunch amounts: a 1-year-old eating lunch at förskola
-        let err = norm_for(
-            &household(false, vec![kid_lunch_away(2021)], 0),
-            ym("2022-06"),
-            &t,
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            NormError::MissingItem {
-                year: 2022,
-                item: NormItem::ChildWithoutLunch(AgeBand::Age1To2)
-            }
-        );
+        let err = norm_for(&household(false, vec![kid_lunch_away(2021)], 0), ym("2022-06"), &t).unwrap_err();
+        assert_eq!(err, NormError::MissingItem { year: 2022, item: NormItem::ChildWithoutLunch(AgeBand::Age1To2) });
         assert!(err.to_string().contains("2022"));
         // lunch away does not matter from 7
-        assert_eq!(
-            norm(&household(false, vec![kid_lunch_away(2014)], 0), "2022-06"),
-            (3_210 + 3_110 + 1_150) * KR
-        );
+        assert_eq!(norm(&household(false, vec![kid_lunch_away(2014)], 0), "2022-06"), (3_210 + 3_110 + 1_150) * KR);
     }
 
     #[test]
     fn age_is_taken_on_the_last_day_of_the_month() {
         let t = tables();
         let one = |birth: NaiveDate, month: &str| {
-            let h = household(
-                false,
-                vec![Child {
-                    birth_date: birth,
-                    ..kid(2000)
-                }],
-                0,
-            );
+            let h = household(false, vec![Child { birth_date: birth, ..kid(2000) }], 0);
             norm_for(&h, ym(month), &t).map(|b| b.rows()[1].item)
         };
         // turns 7 on 30 June: 7-10 for all of June
-        assert_eq!(
-            one(d(2014, 6, 30), "2021-06"),
-            Ok(NormItem::Child(AgeBand::Age7To10))
-        );
-        assert_eq!(
-            one(d(2014, 7, 1), "2021-06"),
-            Ok(NormItem::Child(AgeBand::Age4To6))
-        );
+        assert_eq!(one(d(2014, 6, 30), "2021-06"), Ok(NormItem::Child(AgeBand::Age7To10)));
+        assert_eq!(one(d(2014, 7, 1), "2021-06"), Ok(NormItem::Child(AgeBand::Age4To6)));
         // born during the month: counted, age 0
-        assert_eq!(
-            one(d(2021, 6, 15), "2021-06"),
-            Ok(NormItem::Child(AgeBand::Age0))
-        );
+        assert_eq!(one(d(2021, 6, 15), "2021-06"), Ok(NormItem::Child(AgeBand::Age0)));
         // born after the month
-        assert_eq!(
-            one(d(2021, 7, 1), "2021-06"),
-            Err(NormError::NotBorn(PersonRef::Child(0)))
-        );
+        assert_eq!(one(d(2021, 7, 1), "2021-06"), Err(NormError::NotBorn(PersonRef::Child(0))));
         // 29 February birthday: 6 on 28 Feb 2023, so 4-6
-        assert_eq!(
-            one(d(2016, 2, 29), "2023-02"),
-            Ok(NormItem::Child(AgeBand::Age4To6))
-        );
+        assert_eq!(one(d(2016, 2, 29), "2023-02"), Ok(NormItem::Child(AgeBand::Age4To6)));
         // 19-20 band ends at 21
         let school = |birth| {
-            let h = household(
-                false,
-                vec![Child {
-                    birth_date: birth,
-                    ..kid_in_school(2000)
-                }],
-                0,
-            );
+            let h = household(false, vec![Child { birth_date: birth, ..kid_in_school(2000) }], 0);
             norm_for(&h, ym("2021-06"), &t).map(|b| b.rows()[1].item)
         };
-        assert_eq!(
-            school(d(2001, 6, 30)),
-            Ok(NormItem::Child(AgeBand::Age19To20))
-        );
+        assert_eq!(school(d(2001, 6, 30)), Ok(NormItem::Child(AgeBand::Age19To20)));
         assert_eq!(school(d(2000, 6, 30)), Ok(NormItem::SharingAdult));
     }
 
@@ -1013,12 +829,7 @@ mod tests {
             CostLine::new(CostKind::HouseholdElectricity, 300 * KR, 300 * KR).unwrap(),
         ];
         let incomes = [IncomeLine::new(IncomeKind::HousingAllowance, 1_000 * KR).unwrap()];
-        let c = calculate(
-            &single_2023(),
-            &costs,
-            &incomes,
-            &JobbstimulansStatus::none(),
-        );
+        let c = calculate(&single_2023(), &costs, &incomes, &JobbstimulansStatus::none());
         // 4 620 + 6 500 + 300 − 1 000 = 10 420
         assert_eq!(c.norm_ore(), 4_620 * KR);
         assert_eq!(c.claimed_costs_ore(), 7_300 * KR);
@@ -1026,24 +837,16 @@ mod tests {
         assert_eq!(c.need_ore(), 11_420 * KR);
         assert_eq!(c.payment_ore(), 10_420 * KR);
         assert_eq!(c.outcome(), CalculationOutcome::Payable);
-        assert_eq!(
-            c.rows().iter().map(|r| r.amount_ore).sum::<i64>(),
-            c.balance_ore()
-        );
+        assert_eq!(c.rows().iter().map(|r| r.amount_ore).sum::<i64>(), c.balance_ore());
         assert_eq!(c.rows().len(), 2 + 2 + 1);
         assert_eq!(c.year_month(), ym("2023-06"));
     }
 
     #[test]
     fn jobbstimulans_disregards_a_quarter_of_salary() {
-        let active = JobbstimulansStatus::Active {
-            start: ym("2023-01"),
-            months_remaining: 19,
-        };
+        let active = JobbstimulansStatus::Active { start: ym("2023-01"), months_remaining: 19 };
         let incomes = [
-            IncomeLine::new(IncomeKind::Salary, 4_000 * KR + 1)
-                .unwrap()
-                .for_person(PersonRef::Applicant),
+            IncomeLine::new(IncomeKind::Salary, 4_000 * KR + 1).unwrap().for_person(PersonRef::Applicant),
             IncomeLine::new(IncomeKind::ChildAllowance, 1_250 * KR).unwrap(),
         ];
         let c = calculate(&single_2023(), &[], &incomes, &active);
@@ -1054,19 +857,14 @@ mod tests {
         assert_eq!(c.payment_ore(), 37_000);
         assert_eq!(c.rows()[2].kind, RowKind::Income(IncomeKind::Salary));
         assert_eq!(c.rows()[3].kind, RowKind::JobbstimulansDisregard);
-        assert_eq!(
-            c.rows().iter().map(|r| r.amount_ore).sum::<i64>(),
-            c.balance_ore()
-        );
+        assert_eq!(c.rows().iter().map(|r| r.amount_ore).sum::<i64>(), c.balance_ore());
         // inactive: everything counts
         let c = calculate(&single_2023(), &[], &incomes, &JobbstimulansStatus::none());
         assert_eq!(c.disregarded_income_ore(), 0);
         assert_eq!(c.payment_ore(), 0);
         assert_eq!(c.outcome(), CalculationOutcome::OwnMeansCoverNeed);
         // a child's salary is not disregarded
-        let child_salary = [IncomeLine::new(IncomeKind::Salary, 1_000 * KR)
-            .unwrap()
-            .for_person(PersonRef::Child(0))];
+        let child_salary = [IncomeLine::new(IncomeKind::Salary, 1_000 * KR).unwrap().for_person(PersonRef::Child(0))];
         let c = calculate(&single_2023(), &[], &child_salary, &active);
         assert_eq!(c.disregarded_income_ore(), 0);
     }
@@ -1086,32 +884,14 @@ mod tests {
 
     #[test]
     fn line_validation() {
-        assert_eq!(
-            CostLine::new(CostKind::Other, 100, 100),
-            Err(LineError::MotivationRequired)
-        );
-        assert_eq!(
-            CostLine::other(100, 100, "  "),
-            Err(LineError::MotivationRequired)
-        );
+        assert_eq!(CostLine::new(CostKind::Other, 100, 100), Err(LineError::MotivationRequired));
+        assert_eq!(CostLine::other(100, 100, "  "), Err(LineError::MotivationRequired));
         let other = CostLine::other(100, 50, "Flyttkostnad enligt beslut").unwrap();
         assert_eq!(other.motivation(), Some("Flyttkostnad enligt beslut"));
-        assert_eq!(
-            CostLine::new(CostKind::Glasses, 100, -1),
-            Err(LineError::NegativeAmount)
-        );
-        assert_eq!(
-            CostLine::new(CostKind::Glasses, -1, 0),
-            Err(LineError::NegativeAmount)
-        );
-        assert_eq!(
-            IncomeLine::new(IncomeKind::Other, -1),
-            Err(LineError::NegativeAmount)
-        );
-        assert_eq!(
-            IncomeLine::new(IncomeKind::Other, MAX_LINE_ORE + 1),
-            Err(LineError::AmountTooLarge)
-        );
+        assert_eq!(CostLine::new(CostKind::Glasses, 100, -1), Err(LineError::NegativeAmount));
+        assert_eq!(CostLine::new(CostKind::Glasses, -1, 0), Err(LineError::NegativeAmount));
+        assert_eq!(IncomeLine::new(IncomeKind::Other, -1), Err(LineError::NegativeAmount));
+        assert_eq!(IncomeLine::new(IncomeKind::Other, MAX_LINE_ORE + 1), Err(LineError::AmountTooLarge));
         // approved above claimed is allowed
         assert!(CostLine::new(CostKind::Medicine, 100, 200).is_ok());
         let l = CostLine::new(CostKind::Housing, 500, 400).unwrap();
@@ -1119,12 +899,7 @@ mod tests {
     }
 
     /// A household for June of `year`: children given by age in years.
-    fn household_at(
-        year: i32,
-        couple: bool,
-        kids: &[(i32, bool, bool)],
-        others: usize,
-    ) -> Household {
+    fn household_at(year: i32, couple: bool, kids: &[(i32, bool, bool)], others: usize) -> Household {
         let children = kids
             .iter()
             .map(|&(age, lunch, school)| Child {
@@ -1137,11 +912,7 @@ mod tests {
     }
 
     fn household_strategy() -> impl Strategy<Value = (bool, Vec<(i32, bool, bool)>, usize)> {
-        (
-            any::<bool>(),
-            proptest::collection::vec((0i32..24, any::<bool>(), any::<bool>()), 0..9),
-            0usize..3,
-        )
+        (any::<bool>(), proptest::collection::vec((0i32..24, any::<bool>(), any::<bool>()), 0..9), 0usize..3)
     }
 
     const COST_KINDS: [CostKind; 10] = [
@@ -1170,13 +941,8 @@ mod tests {
     ];
 
     fn costs_strategy() -> impl Strategy<Value = Vec<CostLine>> {
-        proptest::collection::vec((0usize..10, 0i64..2_000_000, 0i64..2_000_000), 0..6).prop_map(
-            |v| {
-                v.into_iter()
-                    .map(|(k, c, a)| CostLine::new(COST_KINDS[k], c, a).unwrap())
-                    .collect()
-            },
-        )
+        proptest::collection::vec((0usize..10, 0i64..2_000_000, 0i64..2_000_000), 0..6)
+            .prop_map(|v| v.into_iter().map(|(k, c, a)| CostLine::new(COST_KINDS[k], c, a).unwrap()).collect())
     }
 
     fn income_strategy() -> impl Strategy<Value = IncomeLine> {
@@ -1192,10 +958,7 @@ mod tests {
     fn status_strategy() -> impl Strategy<Value = JobbstimulansStatus> {
         any::<bool>().prop_map(|active| {
             if active {
-                JobbstimulansStatus::Active {
-                    start: ym("2021-01"),
-                    months_remaining: 10,
-                }
+                JobbstimulansStatus::Active { start: ym("2021-01"), months_remaining: 10 }
             } else {
                 JobbstimulansStatus::none()
             }

@@ -17,9 +17,7 @@
 //! The proposal's calculation approves every claimed cost as claimed. For manual handling the
 //! same calculation is returned as a starting point, together with every reason that applies.
 
-use super::calculation::{
-    Calculation, CalculationOutcome, CostKind, CostLine, IncomeLine, calculate, norm_for,
-};
+use super::calculation::{Calculation, CalculationOutcome, CostKind, CostLine, IncomeLine, calculate, norm_for};
 use super::household::{Household, PersonRef};
 use super::jobbstimulans::{DecisionOutcome, JobbstimulansStatus};
 use super::riksnorm::{NormError, NormStatus, NormTables};
@@ -77,45 +75,29 @@ impl ManualReason {
     /// The reason in Swedish, for the case worker's view.
     pub fn text_sv(self) -> &'static str {
         match self {
-            ManualReason::NoPreviousMonth => {
-                "Ingen ansökan eller beslut föregående månad att jämföra med"
-            }
-            ManualReason::HouseholdChanged => {
-                "Hushållets sammansättning har ändrats sedan föregående månad"
-            }
-            ManualReason::CostsChanged => {
-                "Ansökta kostnader skiljer sig från föregående månads beviljade kostnader"
-            }
+            ManualReason::NoPreviousMonth => "Ingen ansökan eller beslut föregående månad att jämföra med",
+            ManualReason::HouseholdChanged => "Hushållets sammansättning har ändrats sedan föregående månad",
+            ManualReason::CostsChanged => "Ansökta kostnader skiljer sig från föregående månads beviljade kostnader",
             ManualReason::NoActivePlan => "Ingen aktiv planering inom arbetsmarknadsinsatser",
             ManualReason::IncomeNotVerified => "Inkomsterna är inte kontrollerade",
             ManualReason::PreviousNotBifall => "Föregående månads beslut var inte bifall",
             ManualReason::OwnMeansCoverNeed => "Egna inkomster täcker behovet",
-            ManualReason::UnverifiedNorm => {
-                "Årets riksnorm är beräknad, inte officiell (overifierad)"
-            }
-            ManualReason::OtherCostNeedsAssessment => {
-                "Övrig kostnad behöver bedömas utifrån motiveringen"
-            }
+            ManualReason::UnverifiedNorm => "Årets riksnorm är beräknad, inte officiell (overifierad)",
+            ManualReason::OtherCostNeedsAssessment => "Övrig kostnad behöver bedömas utifrån motiveringen",
         }
     }
 
     /// The reason in English.
     pub fn text_en(self) -> &'static str {
         match self {
-            ManualReason::NoPreviousMonth => {
-                "No application or decision last month to compare with"
-            }
-            ManualReason::HouseholdChanged => {
-                "The household composition has changed since last month"
-            }
+            ManualReason::NoPreviousMonth => "No application or decision last month to compare with",
+            ManualReason::HouseholdChanged => "The household composition has changed since last month",
             ManualReason::CostsChanged => "Claimed costs differ from last month's approved costs",
             ManualReason::NoActivePlan => "No active plan in labour-market insatser",
             ManualReason::IncomeNotVerified => "Income has not been verified",
             ManualReason::PreviousNotBifall => "Last month's decision was not bifall",
             ManualReason::OwnMeansCoverNeed => "The household's own means cover the need",
-            ManualReason::UnverifiedNorm => {
-                "This year's riksnorm is derived, not official (unverified)"
-            }
+            ManualReason::UnverifiedNorm => "This year's riksnorm is derived, not official (unverified)",
             ManualReason::OtherCostNeedsAssessment => "An other cost needs its motivation assessed",
         }
     }
@@ -141,21 +123,14 @@ type CostKey = (CostKind, Option<PersonRef>, i64);
 
 /// Sorted comparison keys of cost lines, using `amount` to pick claimed or approved.
 fn cost_keys(lines: &[CostLine], amount: fn(&CostLine) -> i64) -> Vec<CostKey> {
-    let mut keys: Vec<CostKey> = lines
-        .iter()
-        .map(|l| (l.kind(), l.person(), amount(l)))
-        .collect();
+    let mut keys: Vec<CostKey> = lines.iter().map(|l| (l.kind(), l.person(), amount(l))).collect();
     keys.sort_unstable();
     keys
 }
 
 /// Tests whether the application is a standard case and proposes bifall or manual handling.
 pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Proposal, NormError> {
-    let proposed_costs: Vec<CostLine> = input
-        .claimed_costs
-        .iter()
-        .map(CostLine::approved_as_claimed)
-        .collect();
+    let proposed_costs: Vec<CostLine> = input.claimed_costs.iter().map(CostLine::approved_as_claimed).collect();
     let norm = norm_for(input.household, input.month, tables)?;
     let calculation = calculate(&norm, &proposed_costs, input.incomes, input.jobbstimulans);
 
@@ -166,15 +141,11 @@ pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Prop
     if !has_previous {
         reasons.push(ManualReason::NoPreviousMonth);
     }
-    if input
-        .previous_household
-        .is_some_and(|prev| prev != input.household)
-    {
+    if input.previous_household.is_some_and(|prev| prev != input.household) {
         reasons.push(ManualReason::HouseholdChanged);
     }
     if let Some(prev) = input.previous_approved_costs
-        && cost_keys(input.claimed_costs, CostLine::claimed_ore)
-            != cost_keys(prev, CostLine::approved_ore)
+        && cost_keys(input.claimed_costs, CostLine::claimed_ore) != cost_keys(prev, CostLine::approved_ore)
     {
         reasons.push(ManualReason::CostsChanged);
     }
@@ -184,10 +155,7 @@ pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Prop
     if !input.income_verified {
         reasons.push(ManualReason::IncomeNotVerified);
     }
-    if input
-        .previous_outcome
-        .is_some_and(|o| o != DecisionOutcome::Bifall)
-    {
+    if input.previous_outcome.is_some_and(|o| o != DecisionOutcome::Bifall) {
         reasons.push(ManualReason::PreviousNotBifall);
     }
     if calculation.outcome() == CalculationOutcome::OwnMeansCoverNeed {
@@ -196,20 +164,13 @@ pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Prop
     if calculation.norm_status() == NormStatus::Derived {
         reasons.push(ManualReason::UnverifiedNorm);
     }
-    if input
-        .claimed_costs
-        .iter()
-        .any(|c| c.kind() == CostKind::Other)
-    {
+    if input.claimed_costs.iter().any(|c| c.kind() == CostKind::Other) {
         reasons.push(ManualReason::OtherCostNeedsAssessment);
     }
     Ok(if reasons.is_empty() {
         Proposal::Bifall(calculation)
     } else {
-        Proposal::ManualHandling {
-            reasons,
-            calculation,
-        }
+        Proposal::ManualHandling { reasons, calculation }
     })
 }
 
@@ -227,10 +188,7 @@ mod tests {
 
     fn household() -> Household {
         Household {
-            applicant: Adult {
-                birth_date: d(1985, 4, 2),
-                sex: Some(Sex::Woman),
-            },
+            applicant: Adult { birth_date: d(1985, 4, 2), sex: Some(Sex::Woman) },
             co_applicant: None,
             children: vec![Child {
                 birth_date: d(2015, 8, 9),
@@ -308,10 +266,7 @@ mod tests {
         // line order does not matter
         let mut c = case();
         c.claimed.reverse();
-        assert!(matches!(
-            assess(&input(&c), &tables()),
-            Ok(Proposal::Bifall(_))
-        ));
+        assert!(matches!(assess(&input(&c), &tables()), Ok(Proposal::Bifall(_))));
     }
 
     #[test]
@@ -319,17 +274,11 @@ mod tests {
         let t = tables();
         let mut c = case();
         c.household.children[0].lunch_away_on_weekdays = true;
-        assert_eq!(
-            reasons(assess(&input(&c), &t).unwrap()),
-            vec![ManualReason::HouseholdChanged]
-        );
+        assert_eq!(reasons(assess(&input(&c), &t).unwrap()), vec![ManualReason::HouseholdChanged]);
 
         let mut c = case();
         c.claimed[0] = CostLine::new(CostKind::Housing, 660_000, 0).unwrap();
-        assert_eq!(
-            reasons(assess(&input(&c), &t).unwrap()),
-            vec![ManualReason::CostsChanged]
-        );
+        assert_eq!(reasons(assess(&input(&c), &t).unwrap()), vec![ManualReason::CostsChanged]);
 
         // last month claimed more but was approved at this month's claim: still standard
         let mut c = case();
@@ -343,11 +292,7 @@ mod tests {
         i.previous_outcome = Some(DecisionOutcome::DelvisBifall);
         assert_eq!(
             reasons(assess(&i, &t).unwrap()),
-            vec![
-                ManualReason::NoActivePlan,
-                ManualReason::IncomeNotVerified,
-                ManualReason::PreviousNotBifall
-            ]
+            vec![ManualReason::NoActivePlan, ManualReason::IncomeNotVerified, ManualReason::PreviousNotBifall]
         );
 
         let c = case();
@@ -355,10 +300,7 @@ mod tests {
         i.previous_household = None;
         i.previous_approved_costs = None;
         i.previous_outcome = None;
-        assert_eq!(
-            reasons(assess(&i, &t).unwrap()),
-            vec![ManualReason::NoPreviousMonth]
-        );
+        assert_eq!(reasons(assess(&i, &t).unwrap()), vec![ManualReason::NoPreviousMonth]);
     }
 
     #[test]
@@ -366,26 +308,17 @@ mod tests {
         let t = tables();
         let mut c = case();
         c.incomes = vec![IncomeLine::new(IncomeKind::Salary, 2_000_000).unwrap()];
-        assert_eq!(
-            reasons(assess(&input(&c), &t).unwrap()),
-            vec![ManualReason::OwnMeansCoverNeed]
-        );
+        assert_eq!(reasons(assess(&input(&c), &t).unwrap()), vec![ManualReason::OwnMeansCoverNeed]);
 
         let mut c = case();
         c.month = YearMonth::new(2020, 5).unwrap();
-        assert_eq!(
-            reasons(assess(&input(&c), &t).unwrap()),
-            vec![ManualReason::UnverifiedNorm]
-        );
+        assert_eq!(reasons(assess(&input(&c), &t).unwrap()), vec![ManualReason::UnverifiedNorm]);
 
         let mut c = case();
         let other = CostLine::other(10_000, 10_000, "Resa till anhörigs begravning").unwrap();
         c.claimed.push(other.clone());
         c.previous.push(other);
-        assert_eq!(
-            reasons(assess(&input(&c), &t).unwrap()),
-            vec![ManualReason::OtherCostNeedsAssessment]
-        );
+        assert_eq!(reasons(assess(&input(&c), &t).unwrap()), vec![ManualReason::OtherCostNeedsAssessment]);
 
         let mut c = case();
         c.month = YearMonth::new(2024, 5).unwrap();

@@ -73,16 +73,8 @@ fn div_round(numerator: i128, denominator: i128) -> Option<i64> {
     if denominator == 0 {
         return None;
     }
-    let (n, d) = if denominator < 0 {
-        (-numerator, -denominator)
-    } else {
-        (numerator, denominator)
-    };
-    let q = if n >= 0 {
-        (2 * n + d) / (2 * d)
-    } else {
-        -((-2 * n + d) / (2 * d))
-    };
+    let (n, d) = if denominator < 0 { (-numerator, -denominator) } else { (numerator, denominator) };
+    let q = if n >= 0 { (2 * n + d) / (2 * d) } else { -((-2 * n + d) / (2 * d)) };
     i64::try_from(q).ok()
 }
 
@@ -97,30 +89,20 @@ pub fn forecast(input: &ForecastInput) -> Result<Forecast, ForecastError> {
     }
     let sum = |v: &[i64]| v.iter().map(|&x| i128::from(x)).sum::<i128>();
     let paid = sum(&input.paid_by_month_ore);
-    let seasonal = match (
-        &input.previous_year_same_months_ore,
-        input.previous_year_total_ore,
-    ) {
+    let seasonal = match (&input.previous_year_same_months_ore, input.previous_year_total_ore) {
         (Some(same), Some(total)) => {
             if same.len() != months {
                 return Err(ForecastError::MonthsMismatch);
             }
             let same_sum = sum(same);
-            if same_sum > 0 {
-                div_round(paid * i128::from(total), same_sum)
-            } else {
-                None
-            }
+            if same_sum > 0 { div_round(paid * i128::from(total), same_sum) } else { None }
         }
         _ => None,
     };
     let months_i = i128::try_from(months).unwrap_or(12);
     let (method, forecast_ore) = match seasonal {
         Some(f) => (ForecastMethod::SeasonalRatio, f),
-        None => (
-            ForecastMethod::LinearRunRate,
-            div_round(paid * 12, months_i).unwrap_or(i64::MAX),
-        ),
+        None => (ForecastMethod::LinearRunRate, div_round(paid * 12, months_i).unwrap_or(i64::MAX)),
     };
     let variance = i128::from(forecast_ore) - i128::from(input.budget_ore);
     Ok(Forecast {
@@ -215,14 +197,8 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(
-            forecast(&ForecastInput::default()),
-            Err(ForecastError::NoMonths)
-        );
-        let too_many = ForecastInput {
-            paid_by_month_ore: vec![1; 13],
-            ..Default::default()
-        };
+        assert_eq!(forecast(&ForecastInput::default()), Err(ForecastError::NoMonths));
+        let too_many = ForecastInput { paid_by_month_ore: vec![1; 13], ..Default::default() };
         assert_eq!(forecast(&too_many), Err(ForecastError::TooManyMonths));
         let mismatch = ForecastInput {
             paid_by_month_ore: vec![1; 3],

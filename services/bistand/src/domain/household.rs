@@ -116,12 +116,7 @@ impl HouseholdType {
 impl Household {
     /// A single applicant with no one else in the household.
     pub fn single(applicant: Adult) -> Self {
-        Self {
-            applicant,
-            co_applicant: None,
-            children: Vec::new(),
-            other_adults: Vec::new(),
-        }
+        Self { applicant, co_applicant: None, children: Vec::new(), other_adults: Vec::new() }
     }
 
     /// Number of persons in the household (applicant, co-applicant, children, other adults).
@@ -131,18 +126,12 @@ impl Household {
 
     /// Number of children living at home who are under 18 on `on`.
     pub fn children_under_18(&self, on: NaiveDate) -> usize {
-        self.children
-            .iter()
-            .filter(|c| c.birth_date <= on && age_in_years(c.birth_date, on) < 18)
-            .count()
+        self.children.iter().filter(|c| c.birth_date <= on && age_in_years(c.birth_date, on) < 18).count()
     }
 
     /// Number of children living at home who are under 16 on `on` (a register column).
     pub fn children_under_16(&self, on: NaiveDate) -> usize {
-        self.children
-            .iter()
-            .filter(|c| c.birth_date <= on && age_in_years(c.birth_date, on) < 16)
-            .count()
+        self.children.iter().filter(|c| c.birth_date <= on && age_in_years(c.birth_date, on) < 16).count()
     }
 
     /// Socialstyrelsen's household type on `on` (use the last day of the month reported).
@@ -197,18 +186,11 @@ mod tests {
     }
 
     fn adult(y: i32, sex: Option<Sex>) -> Adult {
-        Adult {
-            birth_date: d(y, 3, 1),
-            sex,
-        }
+        Adult { birth_date: d(y, 3, 1), sex }
     }
 
     fn child(y: i32) -> Child {
-        Child {
-            birth_date: d(y, 3, 1),
-            lunch_away_on_weekdays: false,
-            in_upper_secondary: false,
-        }
+        Child { birth_date: d(y, 3, 1), lunch_away_on_weekdays: false, in_upper_secondary: false }
     }
 
     fn on() -> NaiveDate {
@@ -251,19 +233,9 @@ mod tests {
         h.other_adults.push(adult(1990, Some(Sex::Man)));
         assert_eq!(h.household_type(on()).code(), 5);
         // unknown sex
-        assert_eq!(
-            Household::single(adult(1980, None))
-                .household_type(on())
-                .code(),
-            9
-        );
+        assert_eq!(Household::single(adult(1980, None)).household_type(on()).code(), 9);
         // an applicant under 18
-        assert_eq!(
-            Household::single(adult(2007, Some(Sex::Man)))
-                .household_type(on())
-                .code(),
-            1
-        );
+        assert_eq!(Household::single(adult(2007, Some(Sex::Man))).household_type(on()).code(), 1);
     }
 
     #[test]

@@ -43,10 +43,7 @@ pub enum DecisionOutcome {
 impl DecisionOutcome {
     /// Whether the household received försörjningsstöd for the month.
     pub fn is_granted(self) -> bool {
-        matches!(
-            self,
-            DecisionOutcome::Bifall | DecisionOutcome::DelvisBifall
-        )
+        matches!(self, DecisionOutcome::Bifall | DecisionOutcome::DelvisBifall)
     }
 }
 
@@ -70,9 +67,7 @@ pub enum JobbstimulansStatus {
 impl JobbstimulansStatus {
     /// A household with no qualifying history.
     pub const fn none() -> Self {
-        JobbstimulansStatus::NotActive {
-            consecutive_granted_months: 0,
-        }
+        JobbstimulansStatus::NotActive { consecutive_granted_months: 0 }
     }
 
     /// Whether the disregard applies.
@@ -90,8 +85,7 @@ impl JobbstimulansStatus {
 
     /// The period's last month, when active.
     pub fn last_month(&self) -> Option<YearMonth> {
-        self.start()
-            .and_then(|s| s.add_months(i64::from(DISREGARD_MONTHS) - 1))
+        self.start().and_then(|s| s.add_months(i64::from(DISREGARD_MONTHS) - 1))
     }
 }
 
@@ -102,15 +96,8 @@ enum State {
 }
 
 /// Decides jobbstimulans for `month` from the household's decision history.
-pub fn status_for(
-    history: &[(YearMonth, DecisionOutcome)],
-    month: YearMonth,
-) -> JobbstimulansStatus {
-    let decisions: BTreeMap<YearMonth, DecisionOutcome> = history
-        .iter()
-        .copied()
-        .filter(|(m, _)| *m < month)
-        .collect();
+pub fn status_for(history: &[(YearMonth, DecisionOutcome)], month: YearMonth) -> JobbstimulansStatus {
+    let decisions: BTreeMap<YearMonth, DecisionOutcome> = history.iter().copied().filter(|(m, _)| *m < month).collect();
     let period = i64::from(DISREGARD_MONTHS);
     let mut state = State::Counting(0);
     let mut current = decisions.keys().next().copied();
@@ -133,15 +120,10 @@ pub fn status_for(
     match state {
         State::Active(start) if start.months_until(month) < period => {
             let elapsed = u32::try_from(start.months_until(month)).unwrap_or(0);
-            JobbstimulansStatus::Active {
-                start,
-                months_remaining: DISREGARD_MONTHS - elapsed,
-            }
+            JobbstimulansStatus::Active { start, months_remaining: DISREGARD_MONTHS - elapsed }
         }
         State::Active(_) => JobbstimulansStatus::none(),
-        State::Counting(n) => JobbstimulansStatus::NotActive {
-            consecutive_granted_months: n,
-        },
+        State::Counting(n) => JobbstimulansStatus::NotActive { consecutive_granted_months: n },
     }
 }
 
@@ -167,22 +149,15 @@ mod tests {
 
     /// `n` months of `outcome` from `from`.
     fn run(from: &str, n: i64, outcome: DecisionOutcome) -> Vec<(YearMonth, DecisionOutcome)> {
-        (0..n)
-            .map(|i| (ym(from).add_months(i).unwrap(), outcome))
-            .collect()
+        (0..n).map(|i| (ym(from).add_months(i).unwrap(), outcome)).collect()
     }
 
     fn active(start: &str, remaining: u32) -> JobbstimulansStatus {
-        JobbstimulansStatus::Active {
-            start: ym(start),
-            months_remaining: remaining,
-        }
+        JobbstimulansStatus::Active { start: ym(start), months_remaining: remaining }
     }
 
     fn counting(n: u32) -> JobbstimulansStatus {
-        JobbstimulansStatus::NotActive {
-            consecutive_granted_months: n,
-        }
+        JobbstimulansStatus::NotActive { consecutive_granted_months: n }
     }
 
     #[test]
@@ -192,10 +167,7 @@ mod tests {
         assert_eq!(status_for(&h, ym("2020-06")), counting(5));
         assert_eq!(status_for(&h, ym("2020-07")), active("2020-07", 24));
         assert!(status_for(&h, ym("2020-07")).is_active());
-        assert_eq!(
-            status_for(&h, ym("2020-07")).last_month(),
-            Some(ym("2022-06"))
-        );
+        assert_eq!(status_for(&h, ym("2020-07")).last_month(), Some(ym("2022-06")));
         assert_eq!(status_for(&[], ym("2020-07")), counting(0));
     }
 

@@ -17,8 +17,8 @@ pub mod riksnorm;
 pub mod year_month;
 
 pub use calculation::{
-    Calculation, CalculationOutcome, CalculationRow, CostKind, CostLine, IncomeKind, IncomeLine,
-    LineError, NormBreakdown, NormRow, RowKind, calculate, norm_for,
+    Calculation, CalculationOutcome, CalculationRow, CostKind, CostLine, IncomeKind, IncomeLine, LineError,
+    NormBreakdown, NormRow, RowKind, calculate, norm_for,
 };
 pub use household::{Adult, Child, Household, HouseholdType, PersonRef, Sex};
 pub use jobbstimulans::{DecisionOutcome, JobbstimulansStatus};

@@ -79,20 +79,12 @@ pub fn assess(
     if is_research_exempt(birth_day_of_month)? {
         return Ok(RetentionDecision::KeptForResearch);
     }
-    let five_years = last_entry
-        .checked_add_months(Months::new(RETENTION_YEARS * 12))
-        .ok_or(RetentionError::DateOutOfRange)?;
-    let due_from = five_years
-        .succ_opt()
-        .ok_or(RetentionError::DateOutOfRange)?;
-    let deadline = NaiveDate::from_ymd_opt(five_years.year() + 1, 12, 31)
-        .ok_or(RetentionError::DateOutOfRange)?;
+    let five_years =
+        last_entry.checked_add_months(Months::new(RETENTION_YEARS * 12)).ok_or(RetentionError::DateOutOfRange)?;
+    let due_from = five_years.succ_opt().ok_or(RetentionError::DateOutOfRange)?;
+    let deadline = NaiveDate::from_ymd_opt(five_years.year() + 1, 12, 31).ok_or(RetentionError::DateOutOfRange)?;
     Ok(if today > five_years {
-        RetentionDecision::Due {
-            due_from,
-            deadline,
-            overdue: today > deadline,
-        }
+        RetentionDecision::Due { due_from, deadline, overdue: today > deadline }
     } else {
         RetentionDecision::NotDue { due_from, deadline }
     })
@@ -112,31 +104,17 @@ mod tests {
         let last = d(2019, 3, 10);
         assert_eq!(
             assess(last, 18, d(2024, 3, 10)),
-            Ok(RetentionDecision::NotDue {
-                due_from: d(2024, 3, 11),
-                deadline: d(2025, 12, 31)
-            })
+            Ok(RetentionDecision::NotDue { due_from: d(2024, 3, 11), deadline: d(2025, 12, 31) })
         );
         assert_eq!(
             assess(last, 18, d(2024, 3, 11)),
-            Ok(RetentionDecision::Due {
-                due_from: d(2024, 3, 11),
-                deadline: d(2025, 12, 31),
-                overdue: false
-            })
+            Ok(RetentionDecision::Due { due_from: d(2024, 3, 11), deadline: d(2025, 12, 31), overdue: false })
         );
         assert_eq!(
             assess(last, 18, d(2025, 12, 31)).unwrap(),
-            RetentionDecision::Due {
-                due_from: d(2024, 3, 11),
-                deadline: d(2025, 12, 31),
-                overdue: false
-            }
+            RetentionDecision::Due { due_from: d(2024, 3, 11), deadline: d(2025, 12, 31), overdue: false }
         );
-        assert!(matches!(
-            assess(last, 18, d(2026, 1, 1)),
-            Ok(RetentionDecision::Due { overdue: true, .. })
-        ));
+        assert!(matches!(assess(last, 18, d(2026, 1, 1)), Ok(RetentionDecision::Due { overdue: true, .. })));
         assert!(assess(last, 1, d(2030, 1, 1)).unwrap().is_due());
     }
 
@@ -145,11 +123,7 @@ mod tests {
         // 5 years end 2024-12-31; due from 2025-01-01; completed by 2025-12-31
         assert_eq!(
             assess(d(2019, 12, 31), 3, d(2025, 1, 1)),
-            Ok(RetentionDecision::Due {
-                due_from: d(2025, 1, 1),
-                deadline: d(2025, 12, 31),
-                overdue: false
-            })
+            Ok(RetentionDecision::Due { due_from: d(2025, 1, 1), deadline: d(2025, 12, 31), overdue: false })
         );
     }
 
@@ -157,33 +131,20 @@ mod tests {
     fn leap_day_entry() {
         assert_eq!(
             assess(d(2020, 2, 29), 3, d(2025, 2, 28)),
-            Ok(RetentionDecision::NotDue {
-                due_from: d(2025, 3, 1),
-                deadline: d(2026, 12, 31)
-            })
+            Ok(RetentionDecision::NotDue { due_from: d(2025, 3, 1), deadline: d(2026, 12, 31) })
         );
     }
 
     #[test]
     fn research_birth_days_are_kept() {
         for day in [5, 15, 25, 65, 75, 85] {
-            assert_eq!(
-                assess(d(2000, 1, 1), day, d(2030, 1, 1)),
-                Ok(RetentionDecision::KeptForResearch),
-                "{day}"
-            );
+            assert_eq!(assess(d(2000, 1, 1), day, d(2030, 1, 1)), Ok(RetentionDecision::KeptForResearch), "{day}");
         }
         for day in [4, 6, 14, 16, 24, 26, 31, 64, 66] {
-            assert!(
-                assess(d(2000, 1, 1), day, d(2030, 1, 1)).unwrap().is_due(),
-                "{day}"
-            );
+            assert!(assess(d(2000, 1, 1), day, d(2030, 1, 1)).unwrap().is_due(), "{day}");
         }
         for day in [0, 32, 60, 92] {
-            assert_eq!(
-                assess(d(2000, 1, 1), day, d(2030, 1, 1)),
-                Err(RetentionError::InvalidBirthDay)
-            );
+            assert_eq!(assess(d(2000, 1, 1), day, d(2030, 1, 1)), Err(RetentionError::InvalidBirthDay));
         }
     }
 }

@@ -163,9 +163,7 @@ impl fmt::Display for NormItem {
             }
             NormItem::Ensamstaende => f.write_str("ensamstående adult"),
             NormItem::SamborShare => f.write_str("sambor (half of the couple amount)"),
-            NormItem::SharingAdult => {
-                f.write_str("adult sharing the household without being sambo")
-            }
+            NormItem::SharingAdult => f.write_str("adult sharing the household without being sambo"),
             NormItem::CommonCost { household_size } => {
                 write!(f, "common cost, household of {household_size}")
             }
@@ -210,14 +208,8 @@ impl NormTable {
     /// Personal cost of a child under 7 eating lunch away on weekdays, in öre; fails when the
     /// year's table lacks it (or for bands from 7, which have no such amount).
     pub fn child_without_lunch(&self, band: AgeBand) -> Result<i64, NormError> {
-        let missing = NormError::MissingItem {
-            year: self.year,
-            item: NormItem::ChildWithoutLunch(band),
-        };
-        let table = self
-            .children_without_lunch
-            .as_ref()
-            .ok_or(missing.clone())?;
+        let missing = NormError::MissingItem { year: self.year, item: NormItem::ChildWithoutLunch(band) };
+        let table = self.children_without_lunch.as_ref().ok_or(missing.clone())?;
         table.get(band.index()).copied().ok_or(missing)
     }
 
@@ -265,8 +257,7 @@ impl NormTables {
 
     /// Reads an operator-supplied file of the same shape as the shipped one.
     pub fn from_toml(text: &str) -> Result<Self, NormError> {
-        let file: FileDoc =
-            toml::from_str(text).map_err(|e| NormError::InvalidFile(e.message().to_owned()))?;
+        let file: FileDoc = toml::from_str(text).map_err(|e| NormError::InvalidFile(e.message().to_owned()))?;
         let mut years = BTreeMap::new();
         for (key, doc) in file.years {
             let table = doc.into_table(&key)?;
@@ -350,10 +341,7 @@ const MAX_KRONOR: i64 = 10_000_000;
 impl YearDoc {
     /// Checks the table and converts kronor to öre.
     fn into_table(self, key: &str) -> Result<NormTable, NormError> {
-        let invalid = |reason: &str| NormError::InvalidTable {
-            year: key.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let invalid = |reason: &str| NormError::InvalidTable { year: key.to_owned(), reason: reason.to_owned() };
         let year: i32 = key
             .parse()
             .ok()
@@ -382,9 +370,7 @@ impl YearDoc {
             None => None,
         };
         if self.common.len() != COMMON_COST_SIZES {
-            return Err(invalid(
-                "common must list exactly 7 amounts (households of 1..7)",
-            ));
+            return Err(invalid("common must list exactly 7 amounts (households of 1..7)"));
         }
         let mut common = [0; COMMON_COST_SIZES];
         for (slot, kr) in common.iter_mut().zip(&self.common) {
@@ -411,10 +397,7 @@ mod tests {
     #[test]
     fn shipped_years_and_status() {
         let t = NormTables::shipped().unwrap();
-        assert_eq!(
-            t.years().collect::<Vec<_>>(),
-            vec![2014, 2019, 2020, 2021, 2022, 2023]
-        );
+        assert_eq!(t.years().collect::<Vec<_>>(), vec![2014, 2019, 2020, 2021, 2022, 2023]);
         assert_eq!(t.get(2020).unwrap().status(), NormStatus::Derived);
         assert_eq!(t.get(2021).unwrap().status(), NormStatus::Official);
         assert!(t.get(2021).unwrap().source().contains("SFS 2020:1013"));
@@ -443,25 +426,11 @@ mod tests {
         let y = t.get(2022).unwrap();
         assert!(!y.has_without_lunch_amounts());
         let err = y.child_without_lunch(AgeBand::Age1To2).unwrap_err();
-        assert_eq!(
-            err,
-            NormError::MissingItem {
-                year: 2022,
-                item: NormItem::ChildWithoutLunch(AgeBand::Age1To2)
-            }
-        );
+        assert_eq!(err, NormError::MissingItem { year: 2022, item: NormItem::ChildWithoutLunch(AgeBand::Age1To2) });
         let text = err.to_string();
-        assert!(
-            text.contains("2022") && text.contains("without lunch"),
-            "{text}"
-        );
+        assert!(text.contains("2022") && text.contains("without lunch"), "{text}");
         // bands from 7 never have a without-lunch amount
-        assert!(
-            t.get(2014)
-                .unwrap()
-                .child_without_lunch(AgeBand::Age7To10)
-                .is_err()
-        );
+        assert!(t.get(2014).unwrap().child_without_lunch(AgeBand::Age7To10).is_err());
     }
 
     #[test]
@@ -505,34 +474,16 @@ mod tests {
             adults = { ensamstaende = 1, sambor = 2 }
             common = [1, 2, 3]
         "#;
-        assert!(matches!(
-            NormTables::from_toml(bad_common),
-            Err(NormError::InvalidTable { .. })
-        ));
+        assert!(matches!(NormTables::from_toml(bad_common), Err(NormError::InvalidTable { .. })));
         let negative = bad_common.replace("common = [1, 2, 3]", "common = [1, 2, 3, 4, 5, 6, -7]");
-        assert!(matches!(
-            NormTables::from_toml(&negative),
-            Err(NormError::InvalidTable { .. })
-        ));
+        assert!(matches!(NormTables::from_toml(&negative), Err(NormError::InvalidTable { .. })));
         let bad_year = bad_common.replace("years.2024", "years.next");
-        assert!(matches!(
-            NormTables::from_toml(&bad_year),
-            Err(NormError::InvalidTable { .. })
-        ));
+        assert!(matches!(NormTables::from_toml(&bad_year), Err(NormError::InvalidTable { .. })));
         let missing_band = bad_common.replace("age19_20 = 8 ", "");
-        assert!(matches!(
-            NormTables::from_toml(&missing_band),
-            Err(NormError::InvalidFile(_))
-        ));
+        assert!(matches!(NormTables::from_toml(&missing_band), Err(NormError::InvalidFile(_))));
         let typo = bad_common.replace("sambor", "sambo");
-        assert!(matches!(
-            NormTables::from_toml(&typo),
-            Err(NormError::InvalidFile(_))
-        ));
+        assert!(matches!(NormTables::from_toml(&typo), Err(NormError::InvalidFile(_))));
         let bad_status = bad_common.replace("\"official\"", "\"guessed\"");
-        assert!(matches!(
-            NormTables::from_toml(&bad_status),
-            Err(NormError::InvalidFile(_))
-        ));
+        assert!(matches!(NormTables::from_toml(&bad_status), Err(NormError::InvalidFile(_))));
     }
 }

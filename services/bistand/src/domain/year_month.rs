@@ -32,23 +32,18 @@ impl YearMonth {
         if !(1..=9999).contains(&year) {
             return Err(YearMonthError::OutOfRange);
         }
-        NaiveDate::from_ymd_opt(year, month, 1)
-            .map(|first| Self { first })
-            .ok_or(YearMonthError::OutOfRange)
+        NaiveDate::from_ymd_opt(year, month, 1).map(|first| Self { first }).ok_or(YearMonthError::OutOfRange)
     }
 
     /// The month a date falls in.
     pub fn of(date: NaiveDate) -> Self {
-        Self {
-            first: date.with_day(1).unwrap_or(date),
-        }
+        Self { first: date.with_day(1).unwrap_or(date) }
     }
 
     /// Parses `YYYY-MM` (exactly four year digits and two month digits).
     pub fn parse(text: &str) -> Result<Self, YearMonthError> {
         let b = text.as_bytes();
-        let well_formed =
-            b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
+        let well_formed = b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit);
         if !well_formed {
             return Err(YearMonthError::Format);
         }
@@ -74,10 +69,7 @@ impl YearMonth {
 
     /// The last day of the month (28, 29, 30 or 31); the reference date for ages in a month.
     pub fn last_day(self) -> NaiveDate {
-        self.first
-            .checked_add_months(Months::new(1))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(self.first)
+        self.first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(self.first)
     }
 
     /// The following month, or `None` after 9999-12.
@@ -162,9 +154,7 @@ mod tests {
         assert_eq!((m.year(), m.month()), (2024, 2));
         assert_eq!(m.to_string(), "2024-02");
         assert_eq!("2019-12".parse::<YearMonth>().unwrap(), ym("2019-12"));
-        for bad in [
-            "2024-2", "24-02", "2024/02", "2024-13", "2024-00", "0000-01", "abcd-ef",
-        ] {
+        for bad in ["2024-2", "24-02", "2024/02", "2024-13", "2024-00", "0000-01", "abcd-ef"] {
             assert!(YearMonth::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(YearMonth::parse("2024-13"), Err(YearMonthError::OutOfRange));

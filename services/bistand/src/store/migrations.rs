@@ -164,7 +164,9 @@ impl MigrationTrait for CaseTables {
                     .col(ColumnDef::new(Consent::GivenOn).date().not_null())
                     .col(ColumnDef::new(Consent::WithdrawnOn).date().null())
                     .foreign_key(
-                        ForeignKey::create().from(Consent::Table, Consent::MemberId).to(HouseholdMember::Table, HouseholdMember::Id),
+                        ForeignKey::create()
+                            .from(Consent::Table, Consent::MemberId)
+                            .to(HouseholdMember::Table, HouseholdMember::Id),
                     )
                     .to_owned(),
             )
@@ -194,7 +196,9 @@ impl MigrationTrait for CaseTables {
                     .col(ColumnDef::new(Referral::State).string().not_null())
                     .col(ColumnDef::new(Referral::InsatserParticipantId).string().null())
                     .col(ColumnDef::new(Referral::CreatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(ForeignKey::create().from(Referral::Table, Referral::ConsentId).to(Consent::Table, Consent::Id))
+                    .foreign_key(
+                        ForeignKey::create().from(Referral::Table, Referral::ConsentId).to(Consent::Table, Consent::Id),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -4,6 +4,7 @@
 //! to the audit log in the same transaction as the read or change.
 
 pub mod entities;
+pub mod gallring;
 pub mod migrations;
 
 use sea_orm::{
@@ -118,7 +119,11 @@ async fn members_of(conn: &impl ConnectionTrait, household_ids: &[Uuid]) -> Serv
         .await?)
 }
 
-async fn find_household(conn: &impl ConnectionTrait, context: &CallContext, id: Uuid) -> ServiceResult<HouseholdRecord> {
+async fn find_household(
+    conn: &impl ConnectionTrait,
+    context: &CallContext,
+    id: Uuid,
+) -> ServiceResult<HouseholdRecord> {
     let household = household::Entity::find_by_id(id)
         .filter(household::Column::Kommun.eq(kommun(context)))
         .one(conn)
@@ -187,7 +192,7 @@ pub async fn create_household(
     )
     .await?;
     txn.commit().await?;
-    Ok(find_household(db, context, id).await?)
+    find_household(db, context, id).await
 }
 
 async fn household_by_request(
@@ -272,7 +277,11 @@ pub struct NewConsent {
 }
 
 /// Records a consent; the member must belong to the household.
-pub async fn record_consent(db: &DatabaseConnection, context: &CallContext, new: NewConsent) -> ServiceResult<consent::Model> {
+pub async fn record_consent(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    new: NewConsent,
+) -> ServiceResult<consent::Model> {
     if let Some(existing) = consent::Entity::find()
         .filter(consent::Column::Kommun.eq(kommun(context)))
         .filter(consent::Column::RequestId.eq(new.request_id))
@@ -376,7 +385,8 @@ pub async fn create_referral(
     if !record.members.iter().any(|m| m.id == member_id) {
         return Err(ServiceError::invalid("member_id", "is not a member of the household"));
     }
-    let Some(consent) = active_consent(&txn, kommun(context), member_id, "arbetsmarknadsenheten", "referral").await? else {
+    let Some(consent) = active_consent(&txn, kommun(context), member_id, "arbetsmarknadsenheten", "referral").await?
+    else {
         return Err(ServiceError::FailedPrecondition(
             "no active consent covers a referral of this member to the labour-market unit; record the person's consent first".into(),
         ));
@@ -450,8 +460,10 @@ pub struct ReferralToDeliver {
 
 /// Loads what a referral delivery sends, at the moment of sending (so a withdrawn consent stops it).
 pub async fn referral_to_deliver(db: &DatabaseConnection, referral_id: Uuid) -> ServiceResult<ReferralToDeliver> {
-    let referral = referral::Entity::find_by_id(referral_id).one(db).await?.ok_or(ServiceError::NotFound("referral"))?;
-    let member = member::Entity::find_by_id(referral.member_id).one(db).await?.ok_or(ServiceError::NotFound("member"))?;
+    let referral =
+        referral::Entity::find_by_id(referral_id).one(db).await?.ok_or(ServiceError::NotFound("referral"))?;
+    let member =
+        member::Entity::find_by_id(referral.member_id).one(db).await?.ok_or(ServiceError::NotFound("member"))?;
     let consent =
         consent::Entity::find_by_id(referral.consent_id).one(db).await?.ok_or(ServiceError::NotFound("consent"))?;
     let report_back_allowed =
@@ -474,4 +486,3 @@ pub async fn settle_referral(
     }
     Ok(())
 }
-

@@ -10,11 +10,7 @@ pub fn div_round_half_away(num: i128, den: i128) -> Option<i128> {
     let r = num % den;
     // |2r| >= |den| means the fraction is at least one half.
     if r != 0 && r.unsigned_abs() * 2 >= den.unsigned_abs() {
-        if (num < 0) == (den < 0) {
-            Some(q + 1)
-        } else {
-            Some(q - 1)
-        }
+        if (num < 0) == (den < 0) { Some(q + 1) } else { Some(q - 1) }
     } else {
         Some(q)
     }
@@ -43,11 +39,7 @@ pub fn change_per_mille(previous: i64, current: i64) -> Option<i64> {
 /// ASCII minus, rounded half away from zero): −4184 bp, 1 decimal → `"-41.8"`.
 pub fn format_basis_points_as_percent(bp: i64, decimals: u8) -> String {
     let decimals = decimals.min(2);
-    let divisor: i128 = if decimals == 2 {
-        1
-    } else {
-        10i128.pow(u32::from(2 - decimals))
-    };
+    let divisor: i128 = if decimals == 2 { 1 } else { 10i128.pow(u32::from(2 - decimals)) };
     let scaled = div_round_half_away(i128::from(bp), divisor).unwrap_or(0);
     let neg = scaled < 0;
     let abs = scaled.unsigned_abs();
@@ -56,12 +48,7 @@ pub fn format_basis_points_as_percent(bp: i64, decimals: u8) -> String {
     if decimals == 0 {
         format!("{sign}{abs}")
     } else {
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / unit,
-            abs % unit,
-            width = usize::from(decimals)
-        )
+        format!("{sign}{}.{:0width$}", abs / unit, abs % unit, width = usize::from(decimals))
     }
 }
 

@@ -62,13 +62,7 @@ mod tests {
         assert_eq!(detect_separator("a,b,c"), ',');
         assert_eq!(
             split_line(r#"a,"b, c","d""e",,"#, ','),
-            Some(vec![
-                "a".into(),
-                "b, c".into(),
-                "d\"e".into(),
-                String::new(),
-                String::new()
-            ])
+            Some(vec!["a".into(), "b, c".into(), "d\"e".into(), String::new(), String::new()])
         );
         assert_eq!(split_line(r#"a,"b"#, ','), None);
         assert_eq!(split_line(r#"a,"b"x"#, ','), None);

@@ -83,12 +83,7 @@ impl KpiValue {
             return format!("{sign}{abs}");
         }
         let unit = 10u64.pow(u32::from(self.decimals));
-        format!(
-            "{sign}{}.{:0w$}",
-            abs / unit,
-            abs % unit,
-            w = usize::from(self.decimals)
-        )
+        format!("{sign}{}.{:0w$}", abs / unit, abs % unit, w = usize::from(self.decimals))
     }
 }
 
@@ -106,11 +101,7 @@ pub fn is_long_term(months_with_assistance: u32) -> bool {
 fn percent_1dp(kpi: Kpi, part: u64, whole: Option<u64>) -> Option<KpiValue> {
     let whole = whole.filter(|w| *w > 0)?;
     let scaled = div_round_half_away(i128::from(part) * 1000, i128::from(whole))?;
-    Some(KpiValue {
-        kpi,
-        scaled: i64::try_from(scaled).ok()?,
-        decimals: 1,
-    })
+    Some(KpiValue { kpi, scaled: i64::try_from(scaled).ok()?, decimals: 1 })
 }
 
 /// N31807 from persons with assistance during the year and the population.
@@ -127,11 +118,7 @@ pub fn n31816(adults_long_term: u64, population: Option<u64>) -> Option<KpiValue
 pub fn n31001(cost_ore: i64, population: Option<u64>) -> Option<KpiValue> {
     let population = population.filter(|p| *p > 0)?;
     let kr = div_round_half_away(i128::from(cost_ore), i128::from(population) * 100)?;
-    Some(KpiValue {
-        kpi: Kpi::N31001,
-        scaled: i64::try_from(kr).ok()?,
-        decimals: 0,
-    })
+    Some(KpiValue { kpi: Kpi::N31001, scaled: i64::try_from(kr).ok()?, decimals: 0 })
 }
 
 /// U31803 from children in families with assistance and children 0–17 in the municipality.
@@ -150,28 +137,13 @@ mod tests {
 
     #[test]
     fn percentages() {
-        assert_eq!(
-            n31807(340, Some(10_000)).map(KpiValue::to_csv).as_deref(),
-            Some("3.4")
-        );
-        assert_eq!(
-            n31807(345, Some(10_000)).map(KpiValue::to_csv).as_deref(),
-            Some("3.5")
-        );
-        assert_eq!(
-            n31807(344, Some(10_000)).map(KpiValue::to_csv).as_deref(),
-            Some("3.4")
-        );
+        assert_eq!(n31807(340, Some(10_000)).map(KpiValue::to_csv).as_deref(), Some("3.4"));
+        assert_eq!(n31807(345, Some(10_000)).map(KpiValue::to_csv).as_deref(), Some("3.5"));
+        assert_eq!(n31807(344, Some(10_000)).map(KpiValue::to_csv).as_deref(), Some("3.4"));
         assert_eq!(n31807(1, None), None);
         assert_eq!(n31807(1, Some(0)), None);
-        assert_eq!(
-            n31816(12, Some(10_000)).map(|v| v.to_string()).as_deref(),
-            Some("0.1")
-        );
-        assert_eq!(
-            u31803(53, Some(2_000)).map(KpiValue::to_csv).as_deref(),
-            Some("2.7")
-        );
+        assert_eq!(n31816(12, Some(10_000)).map(|v| v.to_string()).as_deref(), Some("0.1"));
+        assert_eq!(u31803(53, Some(2_000)).map(KpiValue::to_csv).as_deref(), Some("2.7"));
         assert_eq!(u40455(2, 3).map(KpiValue::to_csv).as_deref(), Some("66.7"));
         assert_eq!(u40455(0, 0), None);
         assert_eq!(u40455(0, 5).map(KpiValue::to_csv).as_deref(), Some("0.0"));
@@ -183,10 +155,7 @@ mod tests {
         let v = n31001(1_234_567_850, Some(10_000)).expect("value");
         assert_eq!(v.to_csv(), "1235");
         assert_eq!(v.kpi.unit(), "kr/inv");
-        assert_eq!(
-            n31001(-150, Some(1)).map(KpiValue::to_csv).as_deref(),
-            Some("-2")
-        );
+        assert_eq!(n31001(-150, Some(1)).map(KpiValue::to_csv).as_deref(), Some("-2"));
         assert_eq!(n31001(100, None), None);
     }
 

@@ -14,9 +14,7 @@ pub mod stats;
 pub mod suppression;
 pub mod unemployment;
 
-pub use change::{
-    change_basis_points, change_per_mille, div_round_half_away, format_basis_points_as_percent,
-};
+pub use change::{change_basis_points, change_per_mille, div_round_half_away, format_basis_points_as_percent};
 pub use kolada::{Kpi, KpiValue, is_long_term, n31001, n31807, n31816, u31803, u40455};
 pub use period::YearMonth;
 pub use region::{CountyCode, Kommun, KommunCode, Region};
@@ -26,7 +24,6 @@ pub use suppression::{
     DEFAULT_THRESHOLD, Figure, RaggedGrid, SuppressedGrid, SuppressedGroup, suppress, suppress_grid,
 };
 pub use unemployment::{
-    MunicipalityRank, RankBy, UnemploymentField, UnemploymentFileError, UnemploymentGroup,
-    UnemploymentImport, UnemploymentReject, UnemploymentRejectReason, UnemploymentRow,
-    parse_unemployment, rank_county_municipalities,
+    MunicipalityRank, RankBy, UnemploymentField, UnemploymentFileError, UnemploymentGroup, UnemploymentImport,
+    UnemploymentReject, UnemploymentRejectReason, UnemploymentRow, parse_unemployment, rank_county_municipalities,
 };

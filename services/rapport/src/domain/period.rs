@@ -22,13 +22,7 @@ impl YearMonth {
     /// Parses `YYYY-MM` exactly.
     pub fn parse(text: &str) -> Option<Self> {
         let b = text.as_bytes();
-        if b.len() != 7
-            || b[4] != b'-'
-            || !text[..4]
-                .bytes()
-                .chain(text[5..].bytes())
-                .all(|c| c.is_ascii_digit())
-        {
+        if b.len() != 7 || b[4] != b'-' || !text[..4].bytes().chain(text[5..].bytes()).all(|c| c.is_ascii_digit()) {
             return None;
         }
         Self::new(text[..4].parse().ok()?, text[5..].parse().ok()?)
@@ -53,21 +47,10 @@ mod tests {
     #[test]
     fn parse_and_display() {
         let m = YearMonth::parse("2020-08").expect("valid");
-        assert_eq!(
-            m,
-            YearMonth {
-                year: 2020,
-                month: 8
-            }
-        );
+        assert_eq!(m, YearMonth { year: 2020, month: 8 });
         assert_eq!(m.to_string(), "2020-08");
-        assert_eq!(
-            m.year_earlier().map(|y| y.to_string()).as_deref(),
-            Some("2019-08")
-        );
-        for bad in [
-            "2020-13", "2020-00", "2020-8", "20-08", "2020/08", "abcd-ef", "2020-081", "+020-08",
-        ] {
+        assert_eq!(m.year_earlier().map(|y| y.to_string()).as_deref(), Some("2019-08"));
+        for bad in ["2020-13", "2020-00", "2020-8", "20-08", "2020/08", "abcd-ef", "2020-081", "+020-08"] {
             assert_eq!(YearMonth::parse(bad), None, "{bad}");
         }
     }

@@ -7,9 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The county codes in use (*länskod*).
-pub const COUNTY_CODES: [u8; 21] = [
-    1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-];
+pub const COUNTY_CODES: [u8; 21] = [1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25];
 
 /// A county code, e.g. `07` Kronoberg.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -125,38 +123,14 @@ pub struct Kommun {
 pub const KRONOBERG: CountyCode = CountyCode(7);
 
 const KRONOBERG_KOMMUNER: [Kommun; 8] = [
-    Kommun {
-        code: KommunCode(760),
-        name: "Uppvidinge",
-    },
-    Kommun {
-        code: KommunCode(761),
-        name: "Lessebo",
-    },
-    Kommun {
-        code: KommunCode(763),
-        name: "Tingsryd",
-    },
-    Kommun {
-        code: KommunCode(764),
-        name: "Alvesta",
-    },
-    Kommun {
-        code: KommunCode(765),
-        name: "Älmhult",
-    },
-    Kommun {
-        code: KommunCode(767),
-        name: "Markaryd",
-    },
-    Kommun {
-        code: KommunCode(780),
-        name: "Växjö",
-    },
-    Kommun {
-        code: KommunCode(781),
-        name: "Ljungby",
-    },
+    Kommun { code: KommunCode(760), name: "Uppvidinge" },
+    Kommun { code: KommunCode(761), name: "Lessebo" },
+    Kommun { code: KommunCode(763), name: "Tingsryd" },
+    Kommun { code: KommunCode(764), name: "Alvesta" },
+    Kommun { code: KommunCode(765), name: "Älmhult" },
+    Kommun { code: KommunCode(767), name: "Markaryd" },
+    Kommun { code: KommunCode(780), name: "Växjö" },
+    Kommun { code: KommunCode(781), name: "Ljungby" },
 ];
 
 /// The shipped municipality lists; only Kronoberg (07) so far, `None` for other counties.
@@ -166,10 +140,7 @@ pub fn kommuner_in(county: CountyCode) -> Option<&'static [Kommun]> {
 
 /// The name of a municipality from the shipped lists.
 pub fn kommun_name(code: KommunCode) -> Option<&'static str> {
-    kommuner_in(code.county())?
-        .iter()
-        .find(|k| k.code == code)
-        .map(|k| k.name)
+    kommuner_in(code.county())?.iter().find(|k| k.code == code).map(|k| k.name)
 }
 
 #[cfg(test)]
@@ -181,19 +152,13 @@ mod tests {
         assert_eq!(Region::parse("00"), Some(Region::Nation));
         assert_eq!(Region::parse("07"), Some(Region::County(KRONOBERG)));
         assert_eq!(Region::parse("02"), None);
-        assert_eq!(
-            Region::parse("0767").map(|r| r.to_string()).as_deref(),
-            Some("0767")
-        );
+        assert_eq!(Region::parse("0767").map(|r| r.to_string()).as_deref(), Some("0767"));
         assert_eq!(Region::parse("0267"), None);
         assert_eq!(Region::parse("767"), None);
         assert_eq!(Region::parse("07a7"), None);
         assert_eq!(Region::parse("+767"), None);
         assert_eq!(Region::parse("0700"), None);
-        assert_eq!(
-            Region::parse("0180").map(|r| r.to_string()).as_deref(),
-            Some("0180")
-        );
+        assert_eq!(Region::parse("0180").map(|r| r.to_string()).as_deref(), Some("0180"));
     }
 
     #[test]

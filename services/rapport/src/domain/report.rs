@@ -52,9 +52,7 @@ pub struct ManagementReport {
     pub ungsam_reached: Figure,
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-];
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"];
 
 const W: i64 = 640;
 const H: i64 = 260;
@@ -118,12 +116,10 @@ fn fig(f: Figure, threshold: u64) -> String {
 
 fn change(prev: Figure, now: Figure) -> String {
     match (prev, now) {
-        (Figure::Shown(p), Figure::Shown(n)) => {
-            match (i64::try_from(p).ok(), i64::try_from(n).ok()) {
-                (Some(p), Some(n)) => change_basis_points(p, n).map_or("–".into(), percent),
-                _ => "–".into(),
-            }
-        }
+        (Figure::Shown(p), Figure::Shown(n)) => match (i64::try_from(p).ok(), i64::try_from(n).ok()) {
+            (Some(p), Some(n)) => change_basis_points(p, n).map_or("–".into(), percent),
+            _ => "–".into(),
+        },
         _ => "–".into(),
     }
 }
@@ -181,16 +177,8 @@ fn axes(out: &mut String, max_label: &str, centred_months: bool) {
         base + 4,
     );
     for (i, m) in MONTHS.iter().enumerate() {
-        let x = if centred_months {
-            bar_centre(i)
-        } else {
-            x_at(i, 12)
-        };
-        let _ = write!(
-            out,
-            "<text class=\"tick\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{m}</text>",
-            base + 18
-        );
+        let x = if centred_months { bar_centre(i) } else { x_at(i, 12) };
+        let _ = write!(out, "<text class=\"tick\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{m}</text>", base + 18);
     }
 }
 
@@ -201,13 +189,7 @@ fn path_data(points: &[Option<i128>], max: i128) -> String {
     for (i, p) in points.iter().enumerate() {
         match p {
             Some(v) => {
-                let _ = write!(
-                    d,
-                    "{}{} {} ",
-                    if pen_down { "L" } else { "M" },
-                    x_at(i, points.len()),
-                    y_at(*v, max)
-                );
+                let _ = write!(d, "{}{} {} ", if pen_down { "L" } else { "M" }, x_at(i, points.len()), y_at(*v, max));
                 pen_down = true;
             }
             None => pen_down = false,
@@ -239,29 +221,10 @@ fn figure_value(f: Option<Figure>) -> Option<i128> {
 
 fn households_chart(r: &ManagementReport) -> String {
     let mut out = String::new();
-    svg_open(
-        &mut out,
-        "chart-households",
-        "Hushåll med beviljat bistånd per månad",
-    );
-    let now: Vec<Option<i128>> = r
-        .households_by_month
-        .iter()
-        .map(|f| figure_value(*f))
-        .collect();
-    let before: Vec<Option<i128>> = r
-        .households_by_month_year_earlier
-        .iter()
-        .map(|f| figure_value(*f))
-        .collect();
-    let max = nice_ceiling(
-        now.iter()
-            .chain(&before)
-            .flatten()
-            .copied()
-            .max()
-            .unwrap_or(0),
-    );
+    svg_open(&mut out, "chart-households", "Hushåll med beviljat bistånd per månad");
+    let now: Vec<Option<i128>> = r.households_by_month.iter().map(|f| figure_value(*f)).collect();
+    let before: Vec<Option<i128>> = r.households_by_month_year_earlier.iter().map(|f| figure_value(*f)).collect();
+    let max = nice_ceiling(now.iter().chain(&before).flatten().copied().max().unwrap_or(0));
     axes(&mut out, &group_digits(max.unsigned_abs()), false);
     let _ = write!(
         out,
@@ -283,21 +246,14 @@ fn households_chart(r: &ManagementReport) -> String {
     }
     let this_year = r.month.year.to_string();
     let last_year = (r.month.year - 1).to_string();
-    legend(
-        &mut out,
-        &[("current", &this_year), ("previous", &last_year)],
-    );
+    legend(&mut out, &[("current", &this_year), ("previous", &last_year)]);
     out.push_str("</svg>");
     out
 }
 
 fn budget_chart(r: &ManagementReport) -> String {
     let mut out = String::new();
-    svg_open(
-        &mut out,
-        "chart-budget",
-        "Utbetalt ackumulerat mot budget, med prognos",
-    );
+    svg_open(&mut out, "chart-budget", "Utbetalt ackumulerat mot budget, med prognos");
     let mut cumulative: Vec<Option<i128>> = Vec::with_capacity(12);
     let mut sum: i128 = 0;
     let mut open = true;
@@ -316,21 +272,11 @@ fn budget_chart(r: &ManagementReport) -> String {
     let last = cumulative.iter().rposition(Option::is_some);
     let budget = i128::from(r.budget_ore);
     let forecast = i128::from(r.forecast_ore);
-    let peak = cumulative
-        .iter()
-        .flatten()
-        .copied()
-        .chain([budget, forecast])
-        .max()
-        .unwrap_or(0);
+    let peak = cumulative.iter().flatten().copied().chain([budget, forecast]).max().unwrap_or(0);
     // Axis in whole kronor.
     let max_kr = nice_ceiling(div_round_half_away(peak, 100).unwrap_or(0));
     let max = max_kr * 100;
-    axes(
-        &mut out,
-        &format!("{} kr", group_digits(max_kr.unsigned_abs())),
-        false,
-    );
+    axes(&mut out, &format!("{} kr", group_digits(max_kr.unsigned_abs())), false);
     let yb = y_at(budget, max);
     let _ = write!(
         out,
@@ -348,14 +294,7 @@ fn budget_chart(r: &ManagementReport) -> String {
         x_at(11, 12),
         y_at(forecast, max)
     );
-    legend(
-        &mut out,
-        &[
-            ("current", "Utbetalt"),
-            ("budget", "Budget"),
-            ("forecast", "Prognos"),
-        ],
-    );
+    legend(&mut out, &[("current", "Utbetalt"), ("budget", "Budget"), ("forecast", "Prognos")]);
     out.push_str("</svg>");
     out
 }
@@ -367,18 +306,8 @@ fn bar_centre(i: usize) -> i64 {
 
 fn exits_chart(r: &ManagementReport) -> String {
     let mut out = String::new();
-    svg_open(
-        &mut out,
-        "chart-exits",
-        "Avslut till arbete eller studier per månad",
-    );
-    let max = nice_ceiling(
-        r.exits_work_or_studies_by_month
-            .iter()
-            .filter_map(|f| figure_value(*f))
-            .max()
-            .unwrap_or(0),
-    );
+    svg_open(&mut out, "chart-exits", "Avslut till arbete eller studier per månad");
+    let max = nice_ceiling(r.exits_work_or_studies_by_month.iter().filter_map(|f| figure_value(*f)).max().unwrap_or(0));
     axes(&mut out, &group_digits(max.unsigned_abs()), true);
     let bar_w = PW / 12 - 10;
     for (i, f) in r.exits_work_or_studies_by_month.iter().enumerate() {
@@ -422,10 +351,7 @@ fn ungsam_chart(r: &ManagementReport) -> String {
         _ => None,
     };
     let (gx, gy, gh) = (LEFT, TOP + 60, 50);
-    let _ = write!(
-        out,
-        "<rect class=\"gauge-bg\" x=\"{gx}\" y=\"{gy}\" width=\"{PW}\" height=\"{gh}\"/>"
-    );
+    let _ = write!(out, "<rect class=\"gauge-bg\" x=\"{gx}\" y=\"{gy}\" width=\"{PW}\" height=\"{gh}\"/>");
     if let Some(bp) = share {
         let fill = PW * bp.clamp(0, 10_000) / 10_000;
         let _ = write!(
@@ -439,12 +365,7 @@ fn ungsam_chart(r: &ManagementReport) -> String {
         fig(r.ungsam_identified, t),
         share.map_or("–".into(), percent)
     );
-    let _ = write!(
-        out,
-        "<text class=\"gauge-label\" x=\"{gx}\" y=\"{}\">{}</text>",
-        gy + gh + 30,
-        escape_html(&text)
-    );
+    let _ = write!(out, "<text class=\"gauge-label\" x=\"{gx}\" y=\"{}\">{}</text>", gy + gh + 30, escape_html(&text));
     out.push_str("</svg>");
     out
 }
@@ -466,12 +387,8 @@ p.note{font-size:.85rem;color:#555}";
 /// Renders the report as one self-contained HTML page (all text escaped).
 pub fn render_management_report(r: &ManagementReport) -> String {
     let t = r.suppression_threshold;
-    let title = format!(
-        "Ledningsrapport {} {} – {}",
-        r.kommun_code, r.kommun_name, r.month
-    );
-    let forecast_vs_budget =
-        change_basis_points(r.budget_ore, r.forecast_ore).map_or("–".into(), percent);
+    let title = format!("Ledningsrapport {} {} – {}", r.kommun_code, r.kommun_name, r.month);
+    let forecast_vs_budget = change_basis_points(r.budget_ore, r.forecast_ore).map_or("–".into(), percent);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -502,36 +419,11 @@ pub fn render_management_report(r: &ManagementReport) -> String {
         fig(r.children_year_earlier, t),
         change(r.children_year_earlier, r.children),
     );
-    row(
-        "Utbetalt denna månad",
-        kr(r.paid_this_month_ore),
-        String::new(),
-        String::new(),
-    );
-    row(
-        "Budget för året",
-        kr(r.budget_ore),
-        String::new(),
-        String::new(),
-    );
-    row(
-        "Utbetalt hittills i år",
-        kr(r.paid_to_date_ore),
-        String::new(),
-        String::new(),
-    );
-    row(
-        "Prognos för året",
-        kr(r.forecast_ore),
-        String::new(),
-        String::new(),
-    );
-    row(
-        "Prognos mot budget",
-        forecast_vs_budget,
-        String::new(),
-        String::new(),
-    );
+    row("Utbetalt denna månad", kr(r.paid_this_month_ore), String::new(), String::new());
+    row("Budget för året", kr(r.budget_ore), String::new(), String::new());
+    row("Utbetalt hittills i år", kr(r.paid_to_date_ore), String::new(), String::new());
+    row("Prognos för året", kr(r.forecast_ore), String::new(), String::new());
+    row("Prognos mot budget", forecast_vs_budget, String::new(), String::new());
     out.push_str("</tbody></table>");
     let _ = write!(
         out,
@@ -571,10 +463,7 @@ mod tests {
         ManagementReport {
             kommun_code: "0767".into(),
             kommun_name: "Markaryd".into(),
-            month: YearMonth {
-                year: 2020,
-                month: 8,
-            },
+            month: YearMonth { year: 2020, month: 8 },
             suppression_threshold: 5,
             households: Shown(57),
             households_year_earlier: Shown(98),
@@ -585,10 +474,7 @@ mod tests {
             paid_to_date_ore: 362_800_000,
             forecast_ore: 550_000_000,
             households_by_month: months([90, 88, 85, 80, 75, 70, 62, 57, 0, 0, 0, 0], 8),
-            households_by_month_year_earlier: months(
-                [100, 101, 99, 98, 97, 99, 100, 98, 97, 96, 95, 94],
-                12,
-            ),
+            households_by_month_year_earlier: months([100, 101, 99, 98, 97, 99, 100, 98, 97, 96, 95, 94], 12),
             paid_by_month_ore: paid,
             exits_work_or_studies_by_month: exits,
             ungsam_identified: Shown(120),
@@ -603,16 +489,8 @@ mod tests {
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("@import"));
         assert!(!html.contains("url("));
-        for id in [
-            "chart-households",
-            "chart-budget",
-            "chart-exits",
-            "chart-ungsam",
-        ] {
-            assert!(
-                html.contains(&format!("<svg class=\"chart\" id=\"{id}\"")),
-                "{id}"
-            );
+        for id in ["chart-households", "chart-budget", "chart-exits", "chart-ungsam"] {
+            assert!(html.contains(&format!("<svg class=\"chart\" id=\"{id}\"")), "{id}");
         }
         assert!(html.contains("Ledningsrapport 0767 Markaryd – 2020-08"));
         // 98 → 57 = −41.8 %; forecast 5.5 Mkr vs budget 10 Mkr = −45.0 %.
@@ -630,9 +508,7 @@ mod tests {
         r.kommun_name = "<script>alert('x')</script> & \"Co\"".into();
         let html = render_management_report(&r);
         assert!(!html.contains("<script"));
-        assert!(
-            html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;")
-        );
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
     }
 
     #[test]
@@ -656,10 +532,7 @@ mod tests {
         assert_eq!(nice_ceiling(98), 100);
         assert_eq!(nice_ceiling(101), 200);
         assert_eq!(nice_ceiling(350), 500);
-        assert_eq!(
-            path_data(&[Some(0), None, Some(10), Some(5)], 10),
-            "M70 220 M436 20 L620 120"
-        );
+        assert_eq!(path_data(&[Some(0), None, Some(10), Some(5)], 10), "M70 220 M436 20 L620 120");
         assert_eq!(escape_html("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
     }
 

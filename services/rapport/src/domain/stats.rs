@@ -39,11 +39,7 @@ pub fn median_days(durations: &[u32]) -> Option<MedianDays> {
     let mut v: Vec<u64> = durations.iter().map(|d| u64::from(*d)).collect();
     v.sort_unstable();
     let n = v.len();
-    let half_days = if n % 2 == 1 {
-        v[n / 2] * 2
-    } else {
-        v[n / 2 - 1] + v[n / 2]
-    };
+    let half_days = if n % 2 == 1 { v[n / 2] * 2 } else { v[n / 2 - 1] + v[n / 2] };
     Some(MedianDays { half_days })
 }
 
@@ -61,10 +57,7 @@ mod tests {
     #[test]
     fn medians() {
         assert_eq!(median_days(&[]), None);
-        assert_eq!(
-            median_days(&[7]).map(|m| m.to_string()).as_deref(),
-            Some("7")
-        );
+        assert_eq!(median_days(&[7]).map(|m| m.to_string()).as_deref(), Some("7"));
         let m = median_days(&[30, 10, 20, 15]).expect("some");
         assert_eq!(m.to_string(), "17.5");
         assert_eq!(m.rounded_days(), 18);

@@ -54,11 +54,7 @@ impl Figure {
 
     /// Applies primary suppression to a single stand-alone count.
     pub fn from_count(count: u64, threshold: u64) -> Figure {
-        if count < threshold {
-            Figure::Suppressed
-        } else {
-            Figure::Shown(count)
-        }
+        if count < threshold { Figure::Suppressed } else { Figure::Shown(count) }
     }
 }
 
@@ -119,12 +115,7 @@ fn secondary(values: &[u64], suppressed: &mut [bool], lines: &[Vec<usize>]) {
             let Some((total, cells)) = line.split_last() else {
                 continue;
             };
-            let pick = cells
-                .iter()
-                .copied()
-                .filter(|&i| !suppressed[i])
-                .min_by_key(|&i| values[i])
-                .unwrap_or(*total);
+            let pick = cells.iter().copied().filter(|&i| !suppressed[i]).min_by_key(|&i| values[i]).unwrap_or(*total);
             suppressed[pick] = true;
             changed = true;
         }
@@ -135,11 +126,7 @@ fn secondary(values: &[u64], suppressed: &mut [bool], lines: &[Vec<usize>]) {
 }
 
 fn to_figure(value: u64, suppressed: bool) -> Figure {
-    if suppressed {
-        Figure::Suppressed
-    } else {
-        Figure::Shown(value)
-    }
+    if suppressed { Figure::Suppressed } else { Figure::Shown(value) }
 }
 
 /// Suppresses a one-way table of counts whose total is their sum.
@@ -155,11 +142,7 @@ pub fn suppress(cells: &[u64], threshold: u64) -> SuppressedGroup {
     let line: Vec<usize> = (0..values.len()).collect();
     secondary(&values, &mut supp, &[line]);
     SuppressedGroup {
-        cells: cells
-            .iter()
-            .zip(&supp)
-            .map(|(v, s)| to_figure(*v, *s))
-            .collect(),
+        cells: cells.iter().zip(&supp).map(|(v, s)| to_figure(*v, *s)).collect(),
         total: to_figure(total, supp[cells.len()]),
     }
 }
@@ -169,11 +152,7 @@ pub fn suppress_grid(rows: &[Vec<u64>], threshold: u64) -> Result<SuppressedGrid
     let r = rows.len();
     let c = rows.first().map_or(0, Vec::len);
     if let Some((row, found)) = rows.iter().map(Vec::len).enumerate().find(|(_, l)| *l != c) {
-        return Err(RaggedGrid {
-            row,
-            expected: c,
-            found,
-        });
+        return Err(RaggedGrid { row, expected: c, found });
     }
     // Extended (r+1) x (c+1) matrix: last column row totals, last row column totals.
     let w = c + 1;
@@ -204,9 +183,7 @@ pub fn suppress_grid(rows: &[Vec<u64>], threshold: u64) -> Result<SuppressedGrid
     }
     let fig = |i: usize, j: usize| to_figure(values[idx(i, j)], supp[idx(i, j)]);
     Ok(SuppressedGrid {
-        cells: (0..r)
-            .map(|i| (0..c).map(|j| fig(i, j)).collect())
-            .collect(),
+        cells: (0..r).map(|i| (0..c).map(|j| fig(i, j)).collect()).collect(),
         row_totals: (0..r).map(|i| fig(i, c)).collect(),
         column_totals: (0..c).map(|j| fig(r, j)).collect(),
         grand_total: fig(r, c),
@@ -269,14 +246,7 @@ mod tests {
         assert_eq!(g.cells[1], vec![Shown(18), Suppressed, Suppressed]);
         assert_eq!(g.row_totals, vec![Shown(38), Shown(70)]);
         assert_eq!(g.grand_total, Shown(108));
-        assert_eq!(
-            suppress_grid(&[vec![1, 2], vec![3]], 5),
-            Err(RaggedGrid {
-                row: 1,
-                expected: 2,
-                found: 1
-            })
-        );
+        assert_eq!(suppress_grid(&[vec![1, 2], vec![3]], 5), Err(RaggedGrid { row: 1, expected: 2, found: 1 }));
     }
 
     fn assert_line(values: &[u64], figs: &[Figure], threshold: u64) -> Result<(), TestCaseError> {

@@ -31,14 +31,7 @@ use super::region::{CountyCode, KommunCode, Region};
 use super::suppression::Figure;
 
 /// The expected header columns.
-pub const HEADER: [&str; 6] = [
-    "region",
-    "month",
-    "group",
-    "registered_unemployed",
-    "share_percent",
-    "series",
-];
+pub const HEADER: [&str; 6] = ["region", "month", "group", "registered_unemployed", "share_percent", "series"];
 
 /// Longest accepted series label.
 pub const MAX_SERIES_CHARS: usize = 100;
@@ -233,12 +226,7 @@ pub fn parse_unemployment(input: &str) -> Result<UnemploymentImport, Unemploymen
     }
     let sep = detect_separator(header);
     let names = split_line(header, sep).ok_or(UnemploymentFileError::BadHeader)?;
-    if names.len() != HEADER.len()
-        || !names
-            .iter()
-            .zip(HEADER)
-            .all(|(n, h)| n.trim().eq_ignore_ascii_case(h))
-    {
+    if names.len() != HEADER.len() || !names.iter().zip(HEADER).all(|(n, h)| n.trim().eq_ignore_ascii_case(h)) {
         return Err(UnemploymentFileError::BadHeader);
     }
     let mut out = UnemploymentImport::default();
@@ -268,43 +256,26 @@ pub fn parse_unemployment(input: &str) -> Result<UnemploymentImport, Unemploymen
     Ok(out)
 }
 
-fn parse_row(
-    row_number: usize,
-    line: &str,
-    sep: char,
-) -> Result<UnemploymentRow, UnemploymentReject> {
+fn parse_row(row_number: usize, line: &str, sep: char) -> Result<UnemploymentRow, UnemploymentReject> {
     use UnemploymentField as F;
     use UnemploymentRejectReason as R;
-    let rej = |field, reason| UnemploymentReject {
-        row_number,
-        field,
-        reason,
-    };
+    let rej = |field, reason| UnemploymentReject { row_number, field, reason };
     let f = split_line(line, sep).ok_or(rej(F::Row, R::BadQuoting))?;
     if f.len() != HEADER.len() {
         return Err(rej(F::Row, R::WrongFieldCount { found: f.len() }));
     }
     let required = |i: usize, field| {
         let t = f[i].trim();
-        if t.is_empty() {
-            Err(rej(field, R::Missing))
-        } else {
-            Ok(t)
-        }
+        if t.is_empty() { Err(rej(field, R::Missing)) } else { Ok(t) }
     };
     let region = Region::parse(required(0, F::Region)?).ok_or(rej(F::Region, R::InvalidRegion))?;
     let month = YearMonth::parse(required(1, F::Month)?).ok_or(rej(F::Month, R::InvalidMonth))?;
-    let group =
-        UnemploymentGroup::parse(required(2, F::Group)?).ok_or(rej(F::Group, R::UnknownGroup))?;
+    let group = UnemploymentGroup::parse(required(2, F::Group)?).ok_or(rej(F::Group, R::UnknownGroup))?;
     let count = required(3, F::RegisteredUnemployed)?;
     let registered_unemployed = if count.replace(' ', "") == "<5" {
         Figure::Suppressed
     } else if count.bytes().all(|b| b.is_ascii_digit()) {
-        Figure::Shown(
-            count
-                .parse()
-                .map_err(|_| rej(F::RegisteredUnemployed, R::InvalidCount))?,
-        )
+        Figure::Shown(count.parse().map_err(|_| rej(F::RegisteredUnemployed, R::InvalidCount))?)
     } else {
         return Err(rej(F::RegisteredUnemployed, R::InvalidCount));
     };
@@ -322,15 +293,7 @@ fn parse_row(
     if series.chars().count() > MAX_SERIES_CHARS || series.chars().any(char::is_control) {
         return Err(rej(F::Series, R::InvalidSeries));
     }
-    Ok(UnemploymentRow {
-        row_number,
-        region,
-        month,
-        group,
-        registered_unemployed,
-        share_bp,
-        series: series.to_owned(),
-    })
+    Ok(UnemploymentRow { row_number, region, month, group, registered_unemployed, share_bp, series: series.to_owned() })
 }
 
 /// What the ranking compares against a year earlier.
@@ -375,19 +338,11 @@ pub fn rank_county_municipalities(
     by: RankBy,
 ) -> Vec<MunicipalityRank> {
     let find = |k: KommunCode, m: YearMonth| {
-        rows.iter().find(|r| {
-            r.region == Region::Municipality(k)
-                && r.month == m
-                && r.group == group
-                && r.series == series
-        })
+        rows.iter()
+            .find(|r| r.region == Region::Municipality(k) && r.month == m && r.group == group && r.series == series)
     };
     let before = month.year_earlier();
-    let mut list: Vec<KommunCode> = kommuner
-        .iter()
-        .copied()
-        .filter(|k| k.county() == county)
-        .collect();
+    let mut list: Vec<KommunCode> = kommuner.iter().copied().filter(|k| k.county() == county).collect();
     list.sort();
     list.dedup();
     let mut ranks: Vec<MunicipalityRank> = list
@@ -400,12 +355,10 @@ pub fn rank_county_municipalities(
                     (Some(a), Some(b)) => Some(i64::from(a) - i64::from(b)),
                     _ => None,
                 },
-                (Some(n), Some(t), RankBy::CountChange) => {
-                    match (n.registered_unemployed, t.registered_unemployed) {
-                        (Figure::Shown(a), Figure::Shown(b)) => count_change(b, a),
-                        _ => None,
-                    }
-                }
+                (Some(n), Some(t), RankBy::CountChange) => match (n.registered_unemployed, t.registered_unemployed) {
+                    (Figure::Shown(a), Figure::Shown(b)) => count_change(b, a),
+                    _ => None,
+                },
                 _ => None,
             };
             MunicipalityRank {
@@ -486,11 +439,7 @@ mod tests {
         assert_eq!(imp.rows[2].series, "16-65 BAS");
         use UnemploymentField as F;
         use UnemploymentRejectReason as R;
-        let got: Vec<_> = imp
-            .rejects
-            .iter()
-            .map(|r| (r.row_number, r.field, r.reason))
-            .collect();
+        let got: Vec<_> = imp.rejects.iter().map(|r| (r.row_number, r.field, r.reason)).collect();
         assert_eq!(
             got,
             vec![
@@ -506,10 +455,7 @@ mod tests {
             ]
         );
         assert!(parse_unemployment("").is_err());
-        assert_eq!(
-            parse_unemployment("a,b\n"),
-            Err(UnemploymentFileError::BadHeader)
-        );
+        assert_eq!(parse_unemployment("a,b\n"), Err(UnemploymentFileError::BadHeader));
     }
 
     #[test]
@@ -535,24 +481,14 @@ mod tests {
             ("0780", "6,0", "6,0", "2000", "2000"),
         ];
         for (k, s19, s20, c19, c20) in data {
-            file.push_str(&format!(
-                "{k};2019-08;all;{c19};{s19};16-64 registerbaserad\n"
-            ));
-            file.push_str(&format!(
-                "{k};2020-08;all;{c20};{s20};16-64 registerbaserad\n"
-            ));
+            file.push_str(&format!("{k};2019-08;all;{c19};{s19};16-64 registerbaserad\n"));
+            file.push_str(&format!("{k};2020-08;all;{c20};{s20};16-64 registerbaserad\n"));
         }
         // Ljungby only in another series: not comparable.
-        file.push_str(
-            "0781;2019-08;all;500;5,0;16-65 BAS\n0781;2020-08;all;400;4,0;16-64 registerbaserad\n",
-        );
+        file.push_str("0781;2019-08;all;500;5,0;16-65 BAS\n0781;2020-08;all;400;4,0;16-64 registerbaserad\n");
         let imp = parse_unemployment(&file).expect("ok");
         assert!(imp.rejects.is_empty(), "{:?}", imp.rejects);
-        let kommuner: Vec<KommunCode> = kommuner_in(KRONOBERG)
-            .expect("shipped")
-            .iter()
-            .map(|k| k.code)
-            .collect();
+        let kommuner: Vec<KommunCode> = kommuner_in(KRONOBERG).expect("shipped").iter().map(|k| k.code).collect();
         let month = YearMonth::parse("2020-08").expect("valid");
         let r = rank_county_municipalities(
             &imp.rows,
@@ -563,10 +499,7 @@ mod tests {
             "16-64 registerbaserad",
             RankBy::ShareChange,
         );
-        let got: Vec<_> = r
-            .iter()
-            .map(|m| (m.kommun.to_string(), m.change, m.rank))
-            .collect();
+        let got: Vec<_> = r.iter().map(|m| (m.kommun.to_string(), m.change, m.rank)).collect();
         assert_eq!(
             got,
             vec![
@@ -591,10 +524,7 @@ mod tests {
         );
         assert_eq!(r[0].kommun.to_string(), "0767");
         assert_eq!(r[0].change, Some(-4184));
-        let alm = r
-            .iter()
-            .find(|m| m.kommun.to_string() == "0765")
-            .expect("listed");
+        let alm = r.iter().find(|m| m.kommun.to_string() == "0765").expect("listed");
         assert_eq!((alm.change, alm.rank), (None, None));
         assert_eq!(alm.registered_unemployed, Some(Figure::Suppressed));
         // A municipality of another county is ignored.

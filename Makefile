@@ -1,0 +1,41 @@
+# Trappan: the two commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+BUF_VERSION := 1.75.0
+TOOLS := .tools
+
+.PHONY: run test lint fmt build image k8s-check buf
+
+## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
+run:
+	cargo build --bin trappan
+	@echo "Starting bistand :50051, insatser :50052, ungsam :50053, rapport :50054 (Ctrl-C stops)."
+	@echo "Token:  TOKEN=\$$(target/debug/trappan token --role socialsekreterare --kommun 0767)"
+	@echo "Call:   grpcurl -plaintext -H \"authorization: Bearer \$$TOKEN\" -d '{}' 127.0.0.1:50051 trappan.bistand.v1.BistandService/ListHouseholds"
+	target/debug/trappan serve all --demo
+
+## make test: unit tests, integration tests on SQLite and PostgreSQL, and the Kubernetes checks.
+test:
+	bash scripts/test.sh
+
+## make lint: formatting, clippy and buf lint of the contracts.
+lint: buf
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(TOOLS)/node_modules/.bin/buf lint
+
+buf:
+	@test -x $(TOOLS)/node_modules/.bin/buf || npm install --prefix $(TOOLS) --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
+
+fmt:
+	cargo fmt --all
+
+build:
+	cargo build --bin trappan
+
+## make image: the container image (buildah or podman where available; see k8s/README.md).
+image:
+	bash k8s/build-image.sh
+
+## make k8s-check: render, validate and policy-test the manifests against the built binary.
+k8s-check: build
+	TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh

@@ -1,0 +1,136 @@
+//! The service lifecycle: health reports SERVING only once the store is migrated, and SIGTERM drains
+//! in-flight calls so that nothing acknowledged is lost.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use trappan_platform::auth::Role;
+use trappan_platform::config::{ServiceKind, Settings};
+
+async fn health(address: &str) -> Option<i32> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}")).ok()?.connect().await.ok()?;
+    let mut client = HealthClient::new(channel);
+    client.check(HealthCheckRequest { service: String::new() }).await.ok().map(|r| r.into_inner().status)
+}
+
+#[tokio::test]
+async fn health_turns_serving_only_after_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    settings.bistand.migrate_on_start = false;
+    let settings = Arc::new(settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr").to_string();
+    let (shutdown, receiver) = tokio::sync::watch::channel(false);
+    let server =
+        tokio::spawn(trappan::suite::serve_service(ServiceKind::Bistand, settings.clone(), listener, receiver));
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(health(&address).await, Some(ServingStatus::NotServing as i32), "not migrated yet");
+
+    trappan::suite::migrate_service(ServiceKind::Bistand, &settings).await.expect("migrated");
+    common::eventually("SERVING after migration", || async {
+        health(&address).await == Some(ServingStatus::Serving as i32)
+    })
+    .await;
+    shutdown.send(true).expect("running");
+    server.await.expect("join").expect("clean stop");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trappan"))
+        .args(["serve", "bistand"])
+        .env("TRAPPAN__DATA_DIR", dir.path())
+        .env("TRAPPAN__BISTAND__PORT", port.to_string())
+        .env("TRAPPAN__SERVER__SHUTDOWN_GRACE_SECS", "10")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the trappan binary starts");
+    common::eventually("the binary serves", || async { health(&address).await == Some(ServingStatus::Serving as i32) })
+        .await;
+
+    let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    let signer = trappan_platform::auth::TokenSigner::dev(&settings).expect("signer");
+    let token = signer
+        .sign(
+            &trappan_platform::auth::Caller {
+                subject: "t".into(),
+                role: Role::Socialsekreterare,
+                kommun: trappan_platform::auth::Kommun::parse(common::KOMMUN).expect("kommun"),
+                unit: "u".into(),
+            },
+            Duration::from_secs(600),
+        )
+        .expect("token");
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}")).expect("uri").connect_lazy();
+    let client = trappan_api::bistand::v1::bistand_service_client::BistandServiceClient::with_interceptor(
+        channel,
+        common::Bearer(Some(token)),
+    );
+    let mut writers = Vec::new();
+    for writer in 0..8u32 {
+        let mut client = client.clone();
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = 0u32;
+            for n in 0..200u32 {
+                let request = trappan_api::bistand::v1::CreateHouseholdRequest {
+                    request_id: common::new_request_id(),
+                    household: Some(trappan_api::bistand::v1::Household {
+                        members: vec![trappan_api::bistand::v1::HouseholdMember {
+                            person_identity_number: Some(trappan_api::common::v1::PersonIdentityNumber {
+                                value: trappan::demo::demo_personnummer(1980, 1 + writer, 1 + n % 28, n),
+                            }),
+                            given_name: "A".into(),
+                            family_name: "B".into(),
+                            role: trappan_api::bistand::v1::MemberRole::Applicant as i32,
+                            member_from: Some(trappan_api::common::v1::YearMonth { year: 2020, month: 1 }),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }),
+                };
+                match client.create_household(request).await {
+                    Ok(_) => acknowledged += 1,
+                    Err(status) => {
+                        assert_ne!(status.code(), tonic::Code::Internal, "no half-done work");
+                        break;
+                    }
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let pid = child.id().expect("pid");
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("exits within the grace")
+        .expect("status");
+    assert!(exit.success(), "a drained shutdown exits 0: {exit:?}");
+    let mut acknowledged = 0;
+    for writer in writers {
+        acknowledged += writer.await.expect("join");
+    }
+    assert!(acknowledged > 0, "calls were in flight when SIGTERM came");
+    let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await.expect("db");
+    assert_eq!(
+        common::count_rows(&db, "household").await,
+        i64::from(acknowledged),
+        "every acknowledged household is stored"
+    );
+}
