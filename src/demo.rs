@@ -10,19 +10,14 @@ use trappan_api::common::v1::{Date, PersonIdentityNumber, YearMonth};
 use trappan_api::ungsam::v1::{self as ungsam, ungsam_service_client::UngsamServiceClient};
 use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
 use trappan_platform::config::Settings;
+use trappan_platform::personnummer::Personnummer;
 
-/// A valid personnummer (12-digit form) for a demo person born on `date` with serial `serial` (000–999).
+/// A valid personnummer (12-digit form) for a demo person born on the given date with birth serial
+/// `serial` (000–999). Panics on a date that does not exist: demo and test data are written by hand.
 pub fn demo_personnummer(year: i32, month: u32, day: u32, serial: u32) -> String {
-    let short = format!("{:02}{month:02}{day:02}{serial:03}", year % 100);
-    let sum: u32 = short
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| {
-            let product = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
-            product / 10 + product % 10
-        })
-        .sum();
-    format!("{year:04}{month:02}{day:02}{serial:03}{}", (10 - sum % 10) % 10)
+    let birth = chrono::NaiveDate::from_ymd_opt(year, month, day).expect("a demo birth date exists");
+    let serial = u16::try_from(serial).expect("a birth serial has three digits");
+    Personnummer::for_birth(birth, serial).expect("a three-digit serial").as_canonical().to_string()
 }
 
 fn request_id(name: &str) -> String {
@@ -160,7 +155,7 @@ mod tests {
     fn demo_numbers_are_valid_personnummer() {
         for (y, m, d, s) in [(1981, 12, 18, 987), (2001, 1, 1, 1), (1975, 6, 30, 555)] {
             let number = demo_personnummer(y, m, d, s);
-            let parsed = trappan_platform::personnummer::Personnummer::parse(&number).expect("valid");
+            let parsed = Personnummer::parse(&number).expect("valid");
             assert_eq!(parsed.as_canonical(), number);
         }
         assert_eq!(demo_personnummer(1981, 12, 18, 987), "198112189876");

@@ -8,22 +8,10 @@ use chrono::{Months, NaiveDate};
 use common::{KOMMUN, TestSuite, count_rows, new_request_id};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use trappan_api::bistand::v1 as bistand;
-use trappan_api::common::v1::{PersonIdentityNumber, YearMonth};
 use trappan_bistand::store::gallring::{GallringReport, run_gallring};
 use trappan_bistand::store::household;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
-
-fn person(number: &str, role: bistand::MemberRole) -> bistand::HouseholdMember {
-    bistand::HouseholdMember {
-        person_identity_number: Some(PersonIdentityNumber { value: number.into() }),
-        given_name: "Test".into(),
-        family_name: "Testsson".into(),
-        role: role as i32,
-        member_from: Some(YearMonth { year: 2020, month: 1 }),
-        ..Default::default()
-    }
-}
 
 /// Creates one household (applicant born on the 15th, co-applicant on the 18th) and returns the
 /// day it was registered, read from the store.
@@ -32,8 +20,8 @@ async fn household_created_on(suite: &TestSuite, db: &DatabaseConnection) -> Nai
         request_id: new_request_id(),
         household: Some(bistand::Household {
             members: vec![
-                person(&trappan::demo::demo_personnummer(1985, 4, 15, 123), bistand::MemberRole::Applicant),
-                person(&trappan::demo::demo_personnummer(1986, 6, 18, 124), bistand::MemberRole::CoApplicant),
+                common::member(&trappan::demo::demo_personnummer(1985, 4, 15, 123), bistand::MemberRole::Applicant),
+                common::member(&trappan::demo::demo_personnummer(1986, 6, 18, 124), bistand::MemberRole::CoApplicant),
             ],
             ..Default::default()
         }),

@@ -17,24 +17,13 @@ use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
 
-fn person(number: &str, role: bistand::MemberRole) -> bistand::HouseholdMember {
-    bistand::HouseholdMember {
-        person_identity_number: Some(PersonIdentityNumber { value: number.into() }),
-        given_name: "Test".into(),
-        family_name: "Testsson".into(),
-        role: role as i32,
-        member_from: Some(YearMonth { year: 2020, month: 1 }),
-        ..Default::default()
-    }
-}
-
 fn household_request(request_id: &str, applicant: &str) -> bistand::CreateHouseholdRequest {
     bistand::CreateHouseholdRequest {
         request_id: request_id.into(),
         household: Some(bistand::Household {
             members: vec![
-                person(applicant, bistand::MemberRole::Applicant),
-                person(&trappan::demo::demo_personnummer(2015, 3, 12, 0), bistand::MemberRole::Child),
+                common::member(applicant, bistand::MemberRole::Applicant),
+                common::member(&trappan::demo::demo_personnummer(2015, 3, 12, 0), bistand::MemberRole::Child),
             ],
             ..Default::default()
         }),
@@ -228,23 +217,8 @@ async fn a_referral_needs_consent_and_reaches_insatser_once_even_when_it_was_dow
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         suite.restart(ServiceKind::Insatser).await;
 
-        let list = || {
-            let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
-            let household_id = household.household_id.clone();
-            async move {
-                client
-                    .list_referrals(bistand::ListReferralsRequest { household_id, ..Default::default() })
-                    .await
-                    .expect("list")
-                    .into_inner()
-                    .referrals
-            }
-        };
-        eventually("the referral is delivered", || async {
-            list().await.first().is_some_and(|r| r.state == bistand::ReferralState::Delivered as i32)
-        })
-        .await;
-        let delivered = list().await.remove(0);
+        suite.wait_for_referral(&household.household_id, bistand::ReferralState::Delivered).await;
+        let delivered = suite.referrals(&household.household_id).await.remove(0);
         assert!(!delivered.insatser_participant_id.is_empty());
 
         // Delivered again (a retry after a lost acknowledgement): still one participant.
@@ -296,21 +270,7 @@ async fn a_consent_withdrawn_before_delivery_cancels_the_referral() {
             .await
             .expect("withdrawn");
         suite.restart(ServiceKind::Insatser).await;
-        eventually("the referral is cancelled", || {
-            let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
-            let household_id = household.household_id.clone();
-            async move {
-                client
-                    .list_referrals(bistand::ListReferralsRequest { household_id, ..Default::default() })
-                    .await
-                    .expect("list")
-                    .into_inner()
-                    .referrals
-                    .first()
-                    .is_some_and(|r| r.state == bistand::ReferralState::Cancelled as i32)
-            }
-        })
-        .await;
+        suite.wait_for_referral(&household.household_id, bistand::ReferralState::Cancelled).await;
         assert_eq!(count_rows(&suite.database(ServiceKind::Insatser).await, "participant").await, 0);
         suite
     })

@@ -5,7 +5,7 @@ mod common;
 
 use opentelemetry_sdk::trace::InMemorySpanExporterBuilder;
 use trappan_api::bistand::v1 as bistand;
-use trappan_api::common::v1::{Date, PersonIdentityNumber, YearMonth};
+use trappan_api::common::v1::Date;
 use trappan_platform::auth::Role;
 use trappan_platform::testing::Backend;
 
@@ -30,14 +30,7 @@ async fn one_trace_covers_bistand_to_insatser() {
         .create_household(bistand::CreateHouseholdRequest {
             request_id: common::new_request_id(),
             household: Some(bistand::Household {
-                members: vec![bistand::HouseholdMember {
-                    person_identity_number: Some(PersonIdentityNumber { value: "811218-9876".into() }),
-                    given_name: "A".into(),
-                    family_name: "B".into(),
-                    role: bistand::MemberRole::Applicant as i32,
-                    member_from: Some(YearMonth { year: 2020, month: 1 }),
-                    ..Default::default()
-                }],
+                members: vec![common::member("811218-9876", bistand::MemberRole::Applicant)],
                 ..Default::default()
             }),
         })
@@ -70,21 +63,7 @@ async fn one_trace_covers_bistand_to_insatser() {
         }))
         .await
         .expect("referral");
-    common::eventually("the referral is delivered", || {
-        let mut client = suite.bistand(Role::Socialsekreterare, common::KOMMUN);
-        let household_id = household.household_id.clone();
-        async move {
-            client
-                .list_referrals(bistand::ListReferralsRequest { household_id, ..Default::default() })
-                .await
-                .expect("list")
-                .into_inner()
-                .referrals
-                .first()
-                .is_some_and(|r| r.state == bistand::ReferralState::Delivered as i32)
-        }
-    })
-    .await;
+    suite.wait_for_referral(&household.household_id, bistand::ReferralState::Delivered).await;
     suite.shutdown().await;
     guard.flush();
     let spans = exporter.get_finished_spans().expect("spans");

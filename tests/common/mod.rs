@@ -12,7 +12,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use trappan_api::bistand::v1::bistand_service_client::BistandServiceClient;
+use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandServiceClient};
+use trappan_api::common::v1::{PersonIdentityNumber, YearMonth};
 use trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient;
 use trappan_api::rapport::v1::rapport_service_client::RapportServiceClient;
 use trappan_api::ungsam::v1::ungsam_service_client::UngsamServiceClient;
@@ -179,6 +180,24 @@ impl TestSuite {
         trappan_platform::store::connect(&self.databases[&kind].url).await.expect("connect")
     }
 
+    /// A household's referrals as its socialsekreterare sees them, newest first.
+    pub async fn referrals(&self, household_id: &str) -> Vec<bistand::Referral> {
+        self.bistand(Role::Socialsekreterare, KOMMUN)
+            .list_referrals(bistand::ListReferralsRequest { household_id: household_id.into(), ..Default::default() })
+            .await
+            .expect("list referrals")
+            .into_inner()
+            .referrals
+    }
+
+    /// Waits until a household's newest referral reaches `state`.
+    pub async fn wait_for_referral(&self, household_id: &str, state: bistand::ReferralState) {
+        eventually(&format!("the referral is {state:?}"), || async {
+            self.referrals(household_id).await.first().is_some_and(|r| r.state == state as i32)
+        })
+        .await;
+    }
+
     pub async fn shutdown(mut self) {
         for kind in ServiceKind::ALL {
             self.stop(kind).await;
@@ -210,6 +229,18 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("timed out waiting for: {what}");
+}
+
+/// A household member with test names, a member since January 2020.
+pub fn member(number: &str, role: bistand::MemberRole) -> bistand::HouseholdMember {
+    bistand::HouseholdMember {
+        person_identity_number: Some(PersonIdentityNumber { value: number.into() }),
+        given_name: "Test".into(),
+        family_name: "Testsson".into(),
+        role: role as i32,
+        member_from: Some(YearMonth { year: 2020, month: 1 }),
+        ..Default::default()
+    }
 }
 
 pub fn new_request_id() -> String {

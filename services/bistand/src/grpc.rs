@@ -1,9 +1,6 @@
 //! bistand's transport: decode and validate requests, call the store, encode answers.
 //! Authorisation happened in the platform's auth layer; errors become statuses in the platform's mapping.
 
-use std::pin::Pin;
-
-use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use trappan_api::bistand::v1::{self as api, bistand_service_server::BistandService};
 use trappan_api::common::v1 as common;
@@ -12,9 +9,10 @@ use trappan_platform::error::{FieldViolation, ServiceError};
 use trappan_platform::grpc::{
     parse_date, parse_request_id, parse_uuid, parse_year_month, required_text, to_date, to_timestamp,
 };
+use trappan_platform::outbox::FeedStream;
 use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
-use trappan_platform::store::{decode_page_token, encode_page_token, page_size};
+use trappan_platform::store::{PageRequest, next_page_token};
 
 use crate::store::{self, MemberRole, NewConsent, NewHousehold, NewMember, month_key};
 
@@ -245,8 +243,6 @@ fn to_api_referral(row: store::referral::Model) -> api::Referral {
     }
 }
 
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<api::StreamChangesResponse, Status>> + Send>>;
-
 #[tonic::async_trait]
 impl BistandService for BistandApi {
     async fn create_household(
@@ -276,13 +272,11 @@ impl BistandService for BistandApi {
     ) -> Result<Response<api::ListHouseholdsResponse>, Status> {
         let context = context(&request)?;
         let body = request.get_ref();
-        let size = page_size(body.page_size, "page_size")?;
-        let after = decode_page_token(&body.page_token, "page_token")?;
-        let (records, next) =
-            store::list_households(self.context.store.db()?, &context, size, after, body.only_mine).await?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (records, next) = store::list_households(self.context.store.db()?, &context, page, body.only_mine).await?;
         Ok(Response::new(api::ListHouseholdsResponse {
             households: records.into_iter().map(to_api_household).collect(),
-            next_page_token: next.map(encode_page_token).unwrap_or_default(),
+            next_page_token: next_page_token(next),
         }))
     }
 
@@ -362,27 +356,24 @@ impl BistandService for BistandApi {
         let context = context(&request)?;
         let body = request.get_ref();
         let household_id = parse_uuid(&body.household_id, "household_id")?;
-        let size = page_size(body.page_size, "page_size")?;
-        let after = decode_page_token(&body.page_token, "page_token")?;
-        let (rows, next) = store::list_referrals(self.context.store.db()?, &context, household_id, size, after).await?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::list_referrals(self.context.store.db()?, &context, household_id, page).await?;
         Ok(Response::new(api::ListReferralsResponse {
             referrals: rows.into_iter().map(to_api_referral).collect(),
-            next_page_token: next.map(encode_page_token).unwrap_or_default(),
+            next_page_token: next_page_token(next),
         }))
     }
 
-    type StreamChangesStream = ChangeStream;
+    type StreamChangesStream = FeedStream<api::StreamChangesResponse>;
 
     async fn stream_changes(
         &self,
         request: Request<api::StreamChangesRequest>,
     ) -> Result<Response<Self::StreamChangesStream>, Status> {
         let context = context(&request)?;
-        self.context.store.db()?;
-        let stream =
-            self.context.feed.stream(context.caller.kommun, request.get_ref().after_sequence).map(|event| {
-                event.map(|event| api::StreamChangesResponse { event: Some(event) }).map_err(Status::from)
-            });
-        Ok(Response::new(Box::pin(stream)))
+        let after = request.get_ref().after_sequence;
+        let events =
+            self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
+        Ok(Response::new(events))
     }
 }

@@ -1,18 +1,16 @@
 //! insatser's transport: decode and validate requests, call the store, encode answers.
 //! Authorisation happened in the platform's auth layer; errors become statuses in the platform's mapping.
 
-use std::pin::Pin;
-
-use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use trappan_api::common::v1 as common;
 use trappan_api::insatser::v1::{self as api, insatser_service_server::InsatserService};
 use trappan_platform::auth::context;
 use trappan_platform::error::{FieldViolation, ServiceError};
 use trappan_platform::grpc::{parse_request_id, parse_uuid, required_text, to_timestamp};
+use trappan_platform::outbox::FeedStream;
 use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
-use trappan_platform::store::{decode_page_token, encode_page_token, page_size};
+use trappan_platform::store::{PageRequest, next_page_token};
 
 use crate::store::{self, NewParticipant, Origin, ParticipantSource};
 
@@ -191,8 +189,6 @@ fn to_api_participant(row: store::participant::Model) -> api::Participant {
     }
 }
 
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<api::StreamChangesResponse, Status>> + Send>>;
-
 #[tonic::async_trait]
 impl InsatserService for InsatserApi {
     async fn receive_referral(
@@ -233,28 +229,25 @@ impl InsatserService for InsatserApi {
     ) -> Result<Response<api::ListParticipantsResponse>, Status> {
         let context = context(&request)?;
         let body = request.get_ref();
-        let size = page_size(body.page_size, "page_size")?;
-        let after = decode_page_token(&body.page_token, "page_token")?;
-        let (rows, next) = store::list_participants(self.context.store.db()?, &context, size, after).await?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::list_participants(self.context.store.db()?, &context, page).await?;
         Ok(Response::new(api::ListParticipantsResponse {
             participants: rows.into_iter().map(to_api_participant).collect(),
-            next_page_token: next.map(encode_page_token).unwrap_or_default(),
+            next_page_token: next_page_token(next),
         }))
     }
 
-    type StreamChangesStream = ChangeStream;
+    type StreamChangesStream = FeedStream<api::StreamChangesResponse>;
 
     async fn stream_changes(
         &self,
         request: Request<api::StreamChangesRequest>,
     ) -> Result<Response<Self::StreamChangesStream>, Status> {
         let context = context(&request)?;
-        self.context.store.db()?;
-        let stream =
-            self.context.feed.stream(context.caller.kommun, request.get_ref().after_sequence).map(|event| {
-                event.map(|event| api::StreamChangesResponse { event: Some(event) }).map_err(Status::from)
-            });
-        Ok(Response::new(Box::pin(stream)))
+        let after = request.get_ref().after_sequence;
+        let events =
+            self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
+        Ok(Response::new(events))
     }
 }
 

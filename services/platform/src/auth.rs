@@ -444,6 +444,11 @@ pub struct CallContext {
 }
 
 impl CallContext {
+    /// The caller's municipality code: the tenant every query is scoped to.
+    pub fn kommun(&self) -> &str {
+        self.caller.kommun.as_str()
+    }
+
     /// The context of a job the service runs itself (gallring, deliveries), audited as the system.
     pub fn system(kommun: Kommun, job: &str) -> CallContext {
         CallContext {

@@ -61,6 +61,9 @@ pub async fn append<M: Name>(conn: &impl ConnectionTrait, kommun: &Kommun, event
     Ok(())
 }
 
+/// The stream type of every service's `StreamChanges` RPC.
+pub type FeedStream<R> = std::pin::Pin<Box<dyn Stream<Item = Result<R, tonic::Status>> + Send>>;
+
 /// Serves a service's feed and wakes waiting streams when new events are committed.
 #[derive(Clone)]
 pub struct ChangeFeed {
@@ -87,6 +90,19 @@ impl ChangeFeed {
     /// Tells waiting streams that a transaction with events has committed.
     pub fn notify_committed(&self) {
         self.committed.notify_waiters();
+    }
+
+    /// Serves a `StreamChanges` call: the caller's municipality's events after `after_sequence`, each
+    /// wrapped in the service's own response message by `wrap`. UNAVAILABLE while the store is not ready.
+    pub fn serve<R: Send + 'static>(
+        &self,
+        context: &crate::auth::CallContext,
+        after_sequence: u64,
+        wrap: fn(ChangeEvent) -> R,
+    ) -> Result<FeedStream<R>, tonic::Status> {
+        self.store.db()?;
+        let events = self.stream(context.caller.kommun.clone(), after_sequence);
+        Ok(Box::pin(futures::StreamExt::map(events, move |event| event.map(wrap).map_err(tonic::Status::from))))
     }
 
     /// The events of `kommun` after `after_sequence`, in order, then new ones as they commit. Ends at shutdown.

@@ -93,6 +93,18 @@ impl Personnummer {
         Self::parse_at(input, Local::now().date_naive())
     }
 
+    /// The personnummer of a person born on `birth` with birth serial `serial` (0–999), its check digit
+    /// computed: for generating demo and test identities, never for guessing real ones.
+    pub fn for_birth(birth: NaiveDate, serial: u16) -> Option<Self> {
+        if serial > 999 || !(1000..=9999).contains(&birth.year()) {
+            return None;
+        }
+        let short = format!("{:02}{:02}{:02}{serial:03}", birth.year() % 100, birth.month(), birth.day());
+        let digits: Vec<u8> = short.bytes().map(|b| b - b'0').collect();
+        let canonical = format!("{}{short}{}", birth.year() / 100, luhn_check_digit(&digits));
+        Some(Personnummer { canonical, birth_date: birth, samordningsnummer: false })
+    }
+
     /// Parses any accepted form, inferring the century of short forms relative to `today`.
     pub fn parse_at(input: &str, today: NaiveDate) -> Result<Self, PersonnummerError> {
         let s = input.trim();
@@ -278,6 +290,18 @@ mod tests {
     fn luhn_of_the_official_example() {
         assert_eq!(luhn_check_digit(&[8, 1, 1, 2, 1, 8, 9, 8, 7]), 6);
         assert_eq!(with_check("811218987"), "8112189876");
+    }
+
+    #[test]
+    fn for_birth_builds_numbers_that_parse_back() {
+        let built = Personnummer::for_birth(d(1981, 12, 18), 987).unwrap();
+        assert_eq!(built.as_canonical(), "198112189876");
+        for (birth, serial) in [(d(2000, 2, 29), 1), (d(1975, 6, 30), 555), (d(2015, 3, 12), 0)] {
+            let built = Personnummer::for_birth(birth, serial).unwrap();
+            let parsed = Personnummer::parse_at(built.as_canonical(), today()).unwrap();
+            assert_eq!(parsed, built);
+        }
+        assert!(Personnummer::for_birth(d(1981, 12, 18), 1000).is_none());
     }
 
     #[test]

@@ -228,31 +228,94 @@ impl MigrationTrait for PlatformTables {
     }
 }
 
-/// Decodes an opaque page token into the key of the last item of the previous page.
-pub fn decode_page_token(token: &str, field: &str) -> Result<Option<uuid::Uuid>, ServiceError> {
-    use base64::Engine;
-    if token.is_empty() {
-        return Ok(None);
+/// Whether a store error is a unique-constraint violation: a concurrent create with the same idempotency
+/// key won the race, and the caller should answer with the record that won.
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A list request's `page_size` and `page_token`, parsed: list views page newest first by their
+/// time-ordered UUIDv7 key, continuing after the last key of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// How many rows the page holds.
+    pub size: u64,
+    /// The key of the previous page's last row; `None` for the first page.
+    pub after: Option<uuid::Uuid>,
+}
+
+impl PageRequest {
+    /// The largest page a caller may ask for.
+    pub const MAX_SIZE: i32 = 500;
+    /// The page size when the caller asks for 0.
+    pub const DEFAULT_SIZE: u64 = 50;
+
+    /// Parses `page_size` (0 means the default) and the opaque `page_token` this service issued.
+    pub fn parse(page_size: i32, page_token: &str) -> Result<PageRequest, ServiceError> {
+        use base64::Engine;
+        let size = match page_size {
+            0 => Self::DEFAULT_SIZE,
+            1..=Self::MAX_SIZE => page_size as u64,
+            _ => return Err(ServiceError::invalid("page_size", "must be between 0 and 500")),
+        };
+        let after = if page_token.is_empty() {
+            None
+        } else {
+            let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(page_token)
+                .ok()
+                .and_then(|bytes| uuid::Uuid::from_slice(&bytes).ok())
+                .ok_or_else(|| ServiceError::invalid("page_token", "is not a page token this service issued"))?;
+            Some(key)
+        };
+        Ok(PageRequest { size, after })
     }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token)
-        .ok()
-        .and_then(|bytes| uuid::Uuid::from_slice(&bytes).ok())
-        .map(Some)
-        .ok_or_else(|| ServiceError::invalid(field, "is not a page token this service issued"))
+
+    /// How many rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch_limit(&self) -> u64 {
+        self.size + 1
+    }
+
+    /// Splits rows fetched with [`PageRequest::fetch_limit`] into the page and the key to continue after.
+    pub fn split<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> uuid::Uuid) -> (Vec<T>, Option<uuid::Uuid>) {
+        if rows.len() as u64 > self.size {
+            rows.truncate(self.size as usize);
+            let next = rows.last().map(key);
+            (rows, next)
+        } else {
+            (rows, None)
+        }
+    }
 }
 
-/// Encodes the key of a page's last item as the opaque token of the next page.
-pub fn encode_page_token(last: uuid::Uuid) -> String {
+/// The opaque token of the page after `next` (empty on the last page).
+pub fn next_page_token(next: Option<uuid::Uuid>) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last.as_bytes())
+    next.map(|key| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.as_bytes())).unwrap_or_default()
 }
 
-/// Validates `page_size` (0 means the default of 50) and returns the number of rows to fetch.
-pub fn page_size(requested: i32, field: &str) -> Result<u64, ServiceError> {
-    match requested {
-        0 => Ok(50),
-        1..=500 => Ok(requested as u64),
-        _ => Err(ServiceError::invalid(field, "must be between 0 and 500")),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_requests_parse_and_round_trip() {
+        assert_eq!(PageRequest::parse(0, "").expect("valid"), PageRequest { size: 50, after: None });
+        assert!(PageRequest::parse(501, "").is_err());
+        assert!(PageRequest::parse(-1, "").is_err());
+        assert!(PageRequest::parse(10, "not-a-token").is_err());
+        let key = uuid::Uuid::now_v7();
+        assert_eq!(PageRequest::parse(10, &next_page_token(Some(key))).expect("valid").after, Some(key));
+        assert_eq!(next_page_token(None), "");
+    }
+
+    #[test]
+    fn a_page_splits_off_the_extra_row() {
+        let page = PageRequest { size: 2, after: None };
+        let keys: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::now_v7()).collect();
+        let (rows, next) = page.split(keys.clone(), |k| *k);
+        assert_eq!((rows.len(), next), (2, Some(keys[1])));
+        let (rows, next) = page.split(keys[..2].to_vec(), |k| *k);
+        assert_eq!((rows.len(), next), (2, None));
     }
 }

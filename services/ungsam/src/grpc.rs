@@ -1,19 +1,17 @@
 //! ungsam's transport: decode and validate requests, call the store, encode answers.
 //! Authorisation happened in the platform's auth layer; errors become statuses in the platform's mapping.
 
-use std::pin::Pin;
-
 use chrono::{Datelike, NaiveDate};
-use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use trappan_api::common::v1 as common;
 use trappan_api::ungsam::v1::{self as api, ungsam_service_server::UngsamService};
 use trappan_platform::auth::context;
 use trappan_platform::error::{FieldViolation, ServiceError};
 use trappan_platform::grpc::{parse_request_id, parse_uuid, required_text, to_timestamp};
+use trappan_platform::outbox::FeedStream;
 use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
-use trappan_platform::store::{decode_page_token, encode_page_token, page_size};
+use trappan_platform::store::{PageRequest, next_page_token};
 
 use crate::domain::target_group::age_on;
 use crate::domain::{Eligibility, IdentificationSource, TargetGroupRule};
@@ -139,8 +137,6 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<api::StreamChangesResponse, Status>> + Send>>;
-
 #[tonic::async_trait]
 impl UngsamService for UngsamApi {
     async fn create_young_person(
@@ -170,28 +166,25 @@ impl UngsamService for UngsamApi {
     ) -> Result<Response<api::ListYoungPeopleResponse>, Status> {
         let context = context(&request)?;
         let body = request.get_ref();
-        let size = page_size(body.page_size, "page_size")?;
-        let after = decode_page_token(&body.page_token, "page_token")?;
-        let (rows, next) = store::list_young_people(self.context.store.db()?, &context, size, after).await?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::list_young_people(self.context.store.db()?, &context, page).await?;
         Ok(Response::new(api::ListYoungPeopleResponse {
             young_people: rows.into_iter().map(to_api_young_person).collect(),
-            next_page_token: next.map(encode_page_token).unwrap_or_default(),
+            next_page_token: next_page_token(next),
         }))
     }
 
-    type StreamChangesStream = ChangeStream;
+    type StreamChangesStream = FeedStream<api::StreamChangesResponse>;
 
     async fn stream_changes(
         &self,
         request: Request<api::StreamChangesRequest>,
     ) -> Result<Response<Self::StreamChangesStream>, Status> {
         let context = context(&request)?;
-        self.context.store.db()?;
-        let stream =
-            self.context.feed.stream(context.caller.kommun, request.get_ref().after_sequence).map(|event| {
-                event.map(|event| api::StreamChangesResponse { event: Some(event) }).map_err(Status::from)
-            });
-        Ok(Response::new(Box::pin(stream)))
+        let after = request.get_ref().after_sequence;
+        let events =
+            self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
+        Ok(Response::new(events))
     }
 }
 
@@ -205,16 +198,8 @@ mod tests {
 
     /// A valid 12-digit number for `birth` with serial `serial` (three digits).
     fn number(birth: NaiveDate, serial: u32) -> String {
-        let nine = format!("{:02}{:02}{:02}{serial:03}", birth.year() % 100, birth.month(), birth.day());
-        let sum: u32 = nine
-            .bytes()
-            .enumerate()
-            .map(|(i, b)| {
-                let product = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
-                product / 10 + product % 10
-            })
-            .sum();
-        format!("{}{nine}{}", birth.year() / 100, (10 - sum % 10) % 10)
+        let serial = u16::try_from(serial).expect("three digits");
+        Personnummer::for_birth(birth, serial).expect("a three-digit serial").as_canonical().to_string()
     }
 
     fn request(pnr: &str) -> api::CreateYoungPersonRequest {

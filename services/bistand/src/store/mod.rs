@@ -16,6 +16,7 @@ use trappan_platform::audit::{self, Outcome};
 use trappan_platform::auth::CallContext;
 use trappan_platform::error::{ServiceError, ServiceResult};
 use trappan_platform::personnummer::Personnummer;
+use trappan_platform::store::{PageRequest, is_unique_violation};
 use trappan_platform::{delivery, outbox};
 use uuid::Uuid;
 
@@ -102,14 +103,6 @@ pub struct HouseholdRecord {
     pub members: Vec<member::Model>,
 }
 
-fn kommun(context: &CallContext) -> &str {
-    context.caller.kommun.as_str()
-}
-
-fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-}
-
 async fn members_of(conn: &impl ConnectionTrait, household_ids: &[Uuid]) -> ServiceResult<Vec<member::Model>> {
     Ok(member::Entity::find()
         .filter(member::Column::HouseholdId.is_in(household_ids.iter().copied()))
@@ -125,7 +118,7 @@ async fn find_household(
     id: Uuid,
 ) -> ServiceResult<HouseholdRecord> {
     let household = household::Entity::find_by_id(id)
-        .filter(household::Column::Kommun.eq(kommun(context)))
+        .filter(household::Column::Kommun.eq(context.kommun()))
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound("household"))?;
@@ -146,7 +139,7 @@ pub async fn create_household(
     let id = Uuid::now_v7();
     let inserted = household::ActiveModel {
         id: Set(id),
-        kommun: Set(kommun(context).to_string()),
+        kommun: Set(context.kommun().to_string()),
         request_id: Set(new.request_id),
         responsible_unit: Set(new.responsible_unit.clone()),
         responsible_case_worker: Set(context.caller.subject.clone()),
@@ -167,7 +160,7 @@ pub async fn create_household(
         member::ActiveModel {
             id: Set(Uuid::now_v7()),
             household_id: Set(id),
-            kommun: Set(kommun(context).to_string()),
+            kommun: Set(context.kommun().to_string()),
             personnummer: Set(new_member.personnummer.as_canonical().to_string()),
             given_name: Set(new_member.given_name.clone()),
             family_name: Set(new_member.family_name.clone()),
@@ -201,7 +194,7 @@ async fn household_by_request(
     request_id: Uuid,
 ) -> ServiceResult<Option<HouseholdRecord>> {
     let Some(found) = household::Entity::find()
-        .filter(household::Column::Kommun.eq(kommun(context)))
+        .filter(household::Column::Kommun.eq(context.kommun()))
         .filter(household::Column::RequestId.eq(request_id))
         .one(db)
         .await?
@@ -225,25 +218,19 @@ pub async fn get_household(db: &DatabaseConnection, context: &CallContext, id: U
 pub async fn list_households(
     db: &DatabaseConnection,
     context: &CallContext,
-    page_size: u64,
-    after: Option<Uuid>,
+    page: PageRequest,
     only_mine: bool,
 ) -> ServiceResult<(Vec<HouseholdRecord>, Option<Uuid>)> {
     let txn = db.begin().await?;
-    let mut query = household::Entity::find().filter(household::Column::Kommun.eq(kommun(context)));
+    let mut query = household::Entity::find().filter(household::Column::Kommun.eq(context.kommun()));
     if only_mine {
         query = query.filter(household::Column::ResponsibleCaseWorker.eq(context.caller.subject.as_str()));
     }
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(household::Column::Id.lt(after));
     }
-    let mut households = query.order_by_desc(household::Column::Id).limit(page_size + 1).all(&txn).await?;
-    let next = if households.len() as u64 > page_size {
-        households.truncate(page_size as usize);
-        households.last().map(|h| h.id)
-    } else {
-        None
-    };
+    let (households, next) =
+        page.split(query.order_by_desc(household::Column::Id).limit(page.fetch_limit()).all(&txn).await?, |h| h.id);
     let ids: Vec<Uuid> = households.iter().map(|h| h.id).collect();
     let mut members = members_of(&txn, &ids).await?;
     audit::record_many(&txn, context, "household", ids.iter().map(Uuid::to_string), Outcome::Read).await?;
@@ -283,7 +270,7 @@ pub async fn record_consent(
     new: NewConsent,
 ) -> ServiceResult<consent::Model> {
     if let Some(existing) = consent::Entity::find()
-        .filter(consent::Column::Kommun.eq(kommun(context)))
+        .filter(consent::Column::Kommun.eq(context.kommun()))
         .filter(consent::Column::RequestId.eq(new.request_id))
         .one(db)
         .await?
@@ -297,7 +284,7 @@ pub async fn record_consent(
     }
     let row = consent::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kommun: Set(kommun(context).to_string()),
+        kommun: Set(context.kommun().to_string()),
         request_id: Set(new.request_id),
         household_id: Set(new.household_id),
         member_id: Set(new.member_id),
@@ -322,7 +309,7 @@ pub async fn withdraw_consent(
 ) -> ServiceResult<consent::Model> {
     let txn = db.begin().await?;
     let found = consent::Entity::find_by_id(consent_id)
-        .filter(consent::Column::Kommun.eq(kommun(context)))
+        .filter(consent::Column::Kommun.eq(context.kommun()))
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("consent"))?;
@@ -373,7 +360,7 @@ pub async fn create_referral(
     reason: String,
 ) -> ServiceResult<referral::Model> {
     if let Some(existing) = referral::Entity::find()
-        .filter(referral::Column::Kommun.eq(kommun(context)))
+        .filter(referral::Column::Kommun.eq(context.kommun()))
         .filter(referral::Column::RequestId.eq(request_id))
         .one(db)
         .await?
@@ -385,7 +372,7 @@ pub async fn create_referral(
     if !record.members.iter().any(|m| m.id == member_id) {
         return Err(ServiceError::invalid("member_id", "is not a member of the household"));
     }
-    let Some(consent) = active_consent(&txn, kommun(context), member_id, "arbetsmarknadsenheten", "referral").await?
+    let Some(consent) = active_consent(&txn, context.kommun(), member_id, "arbetsmarknadsenheten", "referral").await?
     else {
         return Err(ServiceError::FailedPrecondition(
             "no active consent covers a referral of this member to the labour-market unit; record the person's consent first".into(),
@@ -394,7 +381,7 @@ pub async fn create_referral(
     let id = Uuid::now_v7();
     let row = referral::ActiveModel {
         id: Set(id),
-        kommun: Set(kommun(context).to_string()),
+        kommun: Set(context.kommun().to_string()),
         request_id: Set(request_id),
         household_id: Set(household_id),
         member_id: Set(member_id),
@@ -423,24 +410,18 @@ pub async fn list_referrals(
     db: &DatabaseConnection,
     context: &CallContext,
     household_id: Uuid,
-    page_size: u64,
-    after: Option<Uuid>,
+    page: PageRequest,
 ) -> ServiceResult<(Vec<referral::Model>, Option<Uuid>)> {
     let txn = db.begin().await?;
     find_household(&txn, context, household_id).await?;
     let mut query = referral::Entity::find()
-        .filter(referral::Column::Kommun.eq(kommun(context)))
+        .filter(referral::Column::Kommun.eq(context.kommun()))
         .filter(referral::Column::HouseholdId.eq(household_id));
-    if let Some(after) = after {
+    if let Some(after) = page.after {
         query = query.filter(referral::Column::Id.lt(after));
     }
-    let mut rows = query.order_by_desc(referral::Column::Id).limit(page_size + 1).all(&txn).await?;
-    let next = if rows.len() as u64 > page_size {
-        rows.truncate(page_size as usize);
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let (rows, next) =
+        page.split(query.order_by_desc(referral::Column::Id).limit(page.fetch_limit()).all(&txn).await?, |r| r.id);
     audit::record(&txn, context, "household", &household_id.to_string(), Outcome::Read).await?;
     txn.commit().await?;
     Ok((rows, next))

@@ -16,6 +16,7 @@ use trappan_platform::auth::CallContext;
 use trappan_platform::error::{ServiceError, ServiceResult};
 use trappan_platform::outbox;
 use trappan_platform::personnummer::Personnummer;
+use trappan_platform::store::{PageRequest, is_unique_violation};
 use uuid::Uuid;
 
 pub use entities::participant;
@@ -130,21 +131,13 @@ pub struct NewParticipant {
     pub report_back_allowed: bool,
 }
 
-fn kommun(context: &CallContext) -> &str {
-    context.caller.kommun.as_str()
-}
-
-fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-}
-
 /// The participant already registered under `origin`'s idempotency key, if any.
 async fn participant_by_origin(
     db: &DatabaseConnection,
     context: &CallContext,
     origin: &Origin,
 ) -> ServiceResult<Option<participant::Model>> {
-    let query = participant::Entity::find().filter(participant::Column::Kommun.eq(kommun(context)));
+    let query = participant::Entity::find().filter(participant::Column::Kommun.eq(context.kommun()));
     let query = match origin {
         Origin::Direct { request_id } => query.filter(participant::Column::RequestId.eq(*request_id)),
         Origin::Referral { referral_id, .. } => query.filter(participant::Column::ReferralId.eq(referral_id.as_str())),
@@ -172,7 +165,7 @@ pub async fn register_participant(
     let id = Uuid::now_v7();
     let inserted = participant::ActiveModel {
         id: Set(id),
-        kommun: Set(kommun(context).to_string()),
+        kommun: Set(context.kommun().to_string()),
         request_id: Set(request_id),
         referral_id: Set(referral_id),
         personnummer: Set(new.personnummer.as_canonical().to_string()),
@@ -214,7 +207,7 @@ pub async fn get_participant(
 ) -> ServiceResult<participant::Model> {
     let txn = db.begin().await?;
     let found = participant::Entity::find_by_id(id)
-        .filter(participant::Column::Kommun.eq(kommun(context)))
+        .filter(participant::Column::Kommun.eq(context.kommun()))
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("participant"))?;
@@ -228,21 +221,15 @@ pub async fn get_participant(
 pub async fn list_participants(
     db: &DatabaseConnection,
     context: &CallContext,
-    page_size: u64,
-    after: Option<Uuid>,
+    page: PageRequest,
 ) -> ServiceResult<(Vec<participant::Model>, Option<Uuid>)> {
     let txn = db.begin().await?;
-    let mut query = participant::Entity::find().filter(participant::Column::Kommun.eq(kommun(context)));
-    if let Some(after) = after {
+    let mut query = participant::Entity::find().filter(participant::Column::Kommun.eq(context.kommun()));
+    if let Some(after) = page.after {
         query = query.filter(participant::Column::Id.lt(after));
     }
-    let mut rows = query.order_by_desc(participant::Column::Id).limit(page_size + 1).all(&txn).await?;
-    let next = if rows.len() as u64 > page_size {
-        rows.truncate(page_size as usize);
-        rows.last().map(|p| p.id)
-    } else {
-        None
-    };
+    let (rows, next) =
+        page.split(query.order_by_desc(participant::Column::Id).limit(page.fetch_limit()).all(&txn).await?, |p| p.id);
     audit::record_many(&txn, context, SUBJECT, rows.iter().map(|p| p.id.to_string()), Outcome::Read).await?;
     txn.commit().await?;
     Ok((rows, next))
@@ -369,9 +356,11 @@ mod tests {
                     get_participant(&db, &koordinator, elsewhere.id).await,
                     Err(ServiceError::NotFound("participant"))
                 ));
-                let (page, next) = list_participants(&db, &koordinator, 2, None).await.expect("page 1");
+                let (page, next) =
+                    list_participants(&db, &koordinator, PageRequest { size: 2, after: None }).await.expect("page 1");
                 assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), [other.id, first.id]);
-                let (rest, end) = list_participants(&db, &koordinator, 2, next).await.expect("page 2");
+                let (rest, end) =
+                    list_participants(&db, &koordinator, PageRequest { size: 2, after: next }).await.expect("page 2");
                 assert_eq!(rest.iter().map(|p| p.id).collect::<Vec<_>>(), [a.id]);
                 assert_eq!(end, None);
                 assert_eq!(count::<trappan_platform::audit::entity::Entity>(&db).await, 4 + 1 + 3);

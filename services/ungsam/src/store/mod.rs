@@ -16,6 +16,7 @@ use trappan_platform::auth::CallContext;
 use trappan_platform::error::{ServiceError, ServiceResult};
 use trappan_platform::outbox;
 use trappan_platform::personnummer::Personnummer;
+use trappan_platform::store::{PageRequest, is_unique_violation};
 use uuid::Uuid;
 
 use crate::domain::{IdentificationSource, Status};
@@ -59,21 +60,13 @@ pub struct NewYoungPerson {
     pub age: u32,
 }
 
-fn kommun(context: &CallContext) -> &str {
-    context.caller.kommun.as_str()
-}
-
-fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-}
-
 async fn find_young_person(
     conn: &impl ConnectionTrait,
     context: &CallContext,
     id: Uuid,
 ) -> ServiceResult<young_person::Model> {
     young_person::Entity::find_by_id(id)
-        .filter(young_person::Column::Kommun.eq(kommun(context)))
+        .filter(young_person::Column::Kommun.eq(context.kommun()))
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound("young person"))
@@ -85,7 +78,7 @@ async fn young_person_by_request(
     request_id: Uuid,
 ) -> ServiceResult<Option<young_person::Model>> {
     Ok(young_person::Entity::find()
-        .filter(young_person::Column::Kommun.eq(kommun(context)))
+        .filter(young_person::Column::Kommun.eq(context.kommun()))
         .filter(young_person::Column::RequestId.eq(request_id))
         .one(conn)
         .await?)
@@ -104,7 +97,7 @@ pub async fn create_young_person(
     let id = Uuid::now_v7();
     let inserted = young_person::ActiveModel {
         id: Set(id),
-        kommun: Set(kommun(context).to_string()),
+        kommun: Set(context.kommun().to_string()),
         request_id: Set(new.request_id),
         personnummer: Set(new.personnummer.as_canonical().to_string()),
         given_name: Set(new.given_name.clone()),
@@ -159,21 +152,15 @@ pub async fn get_young_person(
 pub async fn list_young_people(
     db: &DatabaseConnection,
     context: &CallContext,
-    page_size: u64,
-    after: Option<Uuid>,
+    page: PageRequest,
 ) -> ServiceResult<(Vec<young_person::Model>, Option<Uuid>)> {
     let txn = db.begin().await?;
-    let mut query = young_person::Entity::find().filter(young_person::Column::Kommun.eq(kommun(context)));
-    if let Some(after) = after {
+    let mut query = young_person::Entity::find().filter(young_person::Column::Kommun.eq(context.kommun()));
+    if let Some(after) = page.after {
         query = query.filter(young_person::Column::Id.lt(after));
     }
-    let mut rows = query.order_by_desc(young_person::Column::Id).limit(page_size + 1).all(&txn).await?;
-    let next = if rows.len() as u64 > page_size {
-        rows.truncate(page_size as usize);
-        rows.last().map(|row| row.id)
-    } else {
-        None
-    };
+    let (rows, next) = page
+        .split(query.order_by_desc(young_person::Column::Id).limit(page.fetch_limit()).all(&txn).await?, |row| row.id);
     audit::record_many(&txn, context, "young_person", rows.iter().map(|row| row.id.to_string()), Outcome::Read).await?;
     txn.commit().await?;
     Ok((rows, next))
@@ -227,15 +214,19 @@ mod tests {
             assert_eq!(events.len(), 1);
 
             let second = create_young_person(&db, &context, new_person(Uuid::now_v7())).await.expect("create");
-            let (page, next) = list_young_people(&db, &context, 1, None).await.expect("list");
+            let (page, next) =
+                list_young_people(&db, &context, PageRequest { size: 1, after: None }).await.expect("list");
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), [second.id]);
-            let (page, next) = list_young_people(&db, &context, 1, next).await.expect("list");
+            let (page, next) =
+                list_young_people(&db, &context, PageRequest { size: 1, after: next }).await.expect("list");
             assert_eq!(page.iter().map(|r| r.id).collect::<Vec<_>>(), [first.id]);
             assert_eq!(next, None);
 
             assert_eq!(get_young_person(&db, &context, first.id).await.expect("get").id, first.id);
             assert!(matches!(get_young_person(&db, &other, first.id).await, Err(ServiceError::NotFound(_))));
-            assert!(list_young_people(&db, &other, 10, None).await.expect("list").0.is_empty());
+            assert!(
+                list_young_people(&db, &other, PageRequest { size: 10, after: None }).await.expect("list").0.is_empty()
+            );
 
             let audited = audit::entity::Entity::find().all(&db).await.expect("audit");
             let outcomes = |outcome: &str| audited.iter().filter(|e| e.outcome == outcome).count();
