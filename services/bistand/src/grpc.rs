@@ -376,4 +376,10 @@ impl BistandService for BistandApi {
             self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
         Ok(Response::new(events))
     }
+    async fn receive_labour_market_report(
+        &self,
+        _request: Request<api::ReceiveLabourMarketReportRequest>,
+    ) -> Result<Response<api::ReceiveLabourMarketReportResponse>, Status> {
+        Err(Status::unimplemented("labour-market reports are not received yet"))
+    }
 }

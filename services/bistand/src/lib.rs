@@ -41,6 +41,7 @@ impl ServiceDefinition for Bistand {
             .allow(&method("CreateReferral"), &[Socialsekreterare])
             .allow(&method("ListReferrals"), &[Socialsekreterare, Enhetschef])
             .allow(&method("StreamChanges"), &[System])
+            .allow(&method("ReceiveLabourMarketReport"), &[System])
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {

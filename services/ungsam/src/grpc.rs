@@ -186,6 +186,12 @@ impl UngsamService for UngsamApi {
             self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
         Ok(Response::new(events))
     }
+    async fn receive_handover_outcome(
+        &self,
+        _request: Request<api::ReceiveHandoverOutcomeRequest>,
+    ) -> Result<Response<api::ReceiveHandoverOutcomeResponse>, Status> {
+        Err(Status::unimplemented("handover outcomes are not received yet"))
+    }
 }
 
 #[cfg(test)]

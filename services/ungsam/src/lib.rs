@@ -34,6 +34,7 @@ impl ServiceDefinition for Ungsam {
             .allow(&method("GetYoungPerson"), &[Ungdomscoach, Enhetschef])
             .allow(&method("ListYoungPeople"), &[Ungdomscoach, Enhetschef])
             .allow(&method("StreamChanges"), &[System])
+            .allow(&method("ReceiveHandoverOutcome"), &[System])
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {

@@ -192,7 +192,11 @@ pub async fn register_participant(
     outbox::append(
         &txn,
         &context.caller.kommun,
-        &api::ParticipantRegisteredEvent { participant_id: id.to_string(), source: new.source.to_api() as i32 },
+        &api::ParticipantRegisteredEvent {
+            participant_id: id.to_string(),
+            source: new.source.to_api() as i32,
+            ..Default::default()
+        },
     )
     .await?;
     txn.commit().await?;

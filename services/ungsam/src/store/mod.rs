@@ -127,6 +127,7 @@ pub async fn create_young_person(
             young_person_id: id.to_string(),
             source: api_source(new.source) as i32,
             age: i32::try_from(new.age).unwrap_or(i32::MAX),
+            ..Default::default()
         },
     )
     .await?;
