@@ -382,4 +382,41 @@ impl BistandService for BistandApi {
     ) -> Result<Response<api::ReceiveLabourMarketReportResponse>, Status> {
         Err(Status::unimplemented("labour-market reports are not received yet"))
     }
+
+    async fn run_gallring(
+        &self,
+        request: Request<api::RunGallringRequest>,
+    ) -> Result<Response<api::RunGallringResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let today = chrono::Utc::now().date_naive();
+        let as_of = match body.as_of.as_ref() {
+            None => today,
+            Some(date) => parse_date(Some(date), "as_of")?,
+        };
+        if !body.dry_run && as_of > today {
+            return Err(ServiceError::invalid("as_of", "a real run may not assess as of a day after today").into());
+        }
+        let (run_id, run) =
+            store::gallring::run_gallring_for_caller(self.context.store.db()?, &context, as_of, body.dry_run).await?;
+        let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        Ok(Response::new(api::RunGallringResponse {
+            dry_run: body.dry_run,
+            as_of: Some(to_date(as_of)),
+            households_examined: count(run.report.households_examined),
+            members_due: count(run.report.members_due),
+            members_kept_for_research: count(run.report.members_kept_for_research),
+            households_removed: count(run.report.households_removed),
+            households: run
+                .households
+                .into_iter()
+                .map(|household| api::GallringHousehold {
+                    household_id: household.household_id.to_string(),
+                    members_due: i32::try_from(household.members_due).unwrap_or(i32::MAX),
+                    household_removed: household.household_removed,
+                })
+                .collect(),
+            run_id: run_id.to_string(),
+        }))
+    }
 }

@@ -42,6 +42,7 @@ impl ServiceDefinition for Bistand {
             .allow(&method("ListReferrals"), &[Socialsekreterare, Enhetschef])
             .allow(&method("StreamChanges"), &[System])
             .allow(&method("ReceiveLabourMarketReport"), &[System])
+            .allow(&method("RunGallring"), &[System])
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {

@@ -1,25 +1,31 @@
-//! Gallring: the retention job over every municipality's households (socialtjänstförordningen 7 kap.).
+//! Gallring: the retention job over households (socialtjänstförordningen 7 kap.).
 //!
-//! For each household the last entry is the latest of its registration, its consents' given and
-//! withdrawn dates, and its referrals. Each member is assessed with [`retention::assess`]; a member
-//! who is due is erased (consents, referrals, their outbound deliveries, the member row), and a
-//! household left without members is erased too. Every erasure is audited as the system in the same
-//! transaction as the deletion, one transaction per household. The change feed is pseudonymous and
-//! is left alone.
+//! For each household the last entry is the latest date in any of its tables: its registration and
+//! every entry column listed in [`HOUSEHOLD_TABLES`]. Each member is assessed with
+//! [`retention::assess`]; a member who is due is erased (the member row and the rows of every table
+//! that [`Belongs::ToMember`] that member, with their outbound deliveries), and a household left without
+//! members is erased too, with every row of every table in [`HOUSEHOLD_TABLES`]. Every erasure is
+//! audited in the same transaction as the deletion, one transaction per household. The change feed is
+//! pseudonymous and is left alone.
+//!
+//! # Adding a table
+//! A new table that holds a household's personal data needs a `household_id` column and one entry in
+//! [`HOUSEHOLD_TABLES`] (in deletion order: rows that refer to other rows of the list come first).
+//! Nothing else in this module changes; a test checks the list against the schema.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
 use trappan_platform::audit::{self, Outcome};
 use trappan_platform::auth::{CallContext, Kommun};
-use trappan_platform::delivery;
 use trappan_platform::error::{ServiceError, ServiceResult};
 use trappan_platform::personnummer::Personnummer;
 use uuid::Uuid;
 
-use super::{consent, household, member, referral};
+use super::{household, member};
 use crate::domain::retention::{self, RetentionDecision};
 
 /// The job's name, as audited.
@@ -27,6 +33,61 @@ pub const JOB: &str = "gallring";
 
 /// Households read per page.
 const PAGE: u64 = 500;
+
+/// The column every table in [`HOUSEHOLD_TABLES`] names its household with.
+pub const HOUSEHOLD_COLUMN: &str = "household_id";
+
+/// The outbound delivery table, whose rows share their ids with the rows that caused them.
+const DELIVERY_TABLE: &str = "outbound_delivery";
+
+/// Whose personal data a row of a household table is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Belongs {
+    /// One member's: the row goes when that member (named by the column) is erased.
+    ToMember(&'static str),
+    /// The household's as a whole (an application, a decision, a payment): the row goes when the
+    /// household is erased, that is when no member is kept any longer.
+    ToHousehold,
+}
+
+/// A column whose values are entries in the case, counted for the household's last entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryColumn {
+    /// A calendar date (`date`).
+    Date(&'static str),
+    /// A point in time (`timestamp with time zone`); its UTC date counts.
+    Timestamp(&'static str),
+}
+
+/// A table that holds a household's personal data, besides `household` and `household_member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdTable {
+    /// The table's name.
+    pub table: &'static str,
+    /// Whose data its rows are.
+    pub belongs: Belongs,
+    /// The columns that date entries in the case.
+    pub entry_columns: &'static [EntryColumn],
+    /// Whether its row ids are also ids of outbound deliveries, erased with the row.
+    pub has_deliveries: bool,
+}
+
+/// Every per-household table with personal data, in deletion order (rows referring to other rows of
+/// the list first). The one place gallring learns about a household's tables.
+pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
+    HouseholdTable {
+        table: "referral",
+        belongs: Belongs::ToMember("member_id"),
+        entry_columns: &[EntryColumn::Timestamp("created_at")],
+        has_deliveries: true,
+    },
+    HouseholdTable {
+        table: "consent",
+        belongs: Belongs::ToMember("member_id"),
+        entry_columns: &[EntryColumn::Date("given_on"), EntryColumn::Date("withdrawn_on")],
+        has_deliveries: false,
+    },
+];
 
 /// What a gallring run did (or, dry, would do). Counts only: no personal data.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,12 +102,54 @@ pub struct GallringReport {
     pub households_removed: u64,
 }
 
+/// One household gallring touched (or, dry, would touch), by its pseudonymous identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdGallring {
+    /// The household's internal identifier (a random UUID).
+    pub household_id: Uuid,
+    /// Its members who were (would be) erased.
+    pub members_due: u64,
+    /// Whether the household itself was (would be) erased.
+    pub household_removed: bool,
+}
+
+/// A run's counts and the households it touched, in identifier order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GallringRun {
+    /// The counts.
+    pub report: GallringReport,
+    /// The households with at least one member due.
+    pub households: Vec<HouseholdGallring>,
+}
+
+/// Who a run answers to: the whole installation (the CLI job) or one municipality's caller (the RPC).
+#[derive(Debug, Clone)]
+pub enum GallringScope {
+    /// Every municipality; erasures are audited as the system job of each household's municipality.
+    AllMunicipalities,
+    /// The caller's municipality only; erasures are audited as the caller.
+    Caller(CallContext),
+}
+
 /// Runs gallring as of `today` over all municipalities; a dry run changes and writes nothing.
 pub async fn run_gallring(db: &DatabaseConnection, today: NaiveDate, dry_run: bool) -> ServiceResult<GallringReport> {
-    let mut report = GallringReport::default();
+    Ok(run_gallring_in(db, &GallringScope::AllMunicipalities, today, dry_run).await?.report)
+}
+
+/// Runs gallring as of `today` in `scope`; a dry run changes and writes nothing.
+pub async fn run_gallring_in(
+    db: &DatabaseConnection,
+    scope: &GallringScope,
+    today: NaiveDate,
+    dry_run: bool,
+) -> ServiceResult<GallringRun> {
+    let mut run = GallringRun::default();
     let mut after: Option<Uuid> = None;
     loop {
         let mut query = household::Entity::find().order_by_asc(household::Column::Id).limit(PAGE);
+        if let GallringScope::Caller(context) = scope {
+            query = query.filter(household::Column::Kommun.eq(context.kommun()));
+        }
         if let Some(after) = after {
             query = query.filter(household::Column::Id.gt(after));
         }
@@ -54,22 +157,53 @@ pub async fn run_gallring(db: &DatabaseConnection, today: NaiveDate, dry_run: bo
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for row in page {
-            report.households_examined += 1;
-            if dry_run {
-                assess_household(db, &row, today, None, &mut report).await?;
+            run.report.households_examined += 1;
+            let outcome = if dry_run {
+                assess_household(db, &row, today, None).await?
             } else {
                 let txn = db.begin().await?;
                 // Re-read inside the transaction: the household may have gone or changed meanwhile.
                 let Some(row) = household::Entity::find_by_id(row.id).one(&txn).await? else {
                     continue;
                 };
-                let context = system_context(&row.kommun)?;
-                assess_household(&txn, &row, today, Some(&context), &mut report).await?;
+                let context = match scope {
+                    GallringScope::AllMunicipalities => system_context(&row.kommun)?,
+                    GallringScope::Caller(context) => context.clone(),
+                };
+                let outcome = assess_household(&txn, &row, today, Some(&context)).await?;
                 txn.commit().await?;
+                outcome
+            };
+            run.report.members_due += outcome.members_due;
+            run.report.members_kept_for_research += outcome.members_kept_for_research;
+            if outcome.household_removed {
+                run.report.households_removed += 1;
+            }
+            if outcome.members_due > 0 {
+                run.households.push(HouseholdGallring {
+                    household_id: row.id,
+                    members_due: outcome.members_due,
+                    household_removed: outcome.household_removed,
+                });
             }
         }
     }
-    Ok(report)
+    Ok(run)
+}
+
+/// Runs gallring for an RPC caller's municipality, audited: first one entry for the run itself (it reads
+/// every member's identity number to assess it, whether or not it erases), then one per erasure.
+/// Returns the run's identifier (the subject of its audit entry) with what it did.
+pub async fn run_gallring_for_caller(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    today: NaiveDate,
+    dry_run: bool,
+) -> ServiceResult<(Uuid, GallringRun)> {
+    let run_id = Uuid::now_v7();
+    audit::record(db, context, "gallring_run", &run_id.to_string(), Outcome::Read).await?;
+    let run = run_gallring_in(db, &GallringScope::Caller(context.clone()), today, dry_run).await?;
+    Ok((run_id, run))
 }
 
 fn system_context(kommun: &str) -> ServiceResult<CallContext> {
@@ -81,24 +215,50 @@ fn internal(message: impl Into<String>) -> ServiceError {
     ServiceError::from(DbErr::Custom(message.into()))
 }
 
+/// What gallring found in one household.
+#[derive(Debug, Clone, Copy, Default)]
+struct HouseholdOutcome {
+    members_due: u64,
+    members_kept_for_research: u64,
+    household_removed: bool,
+}
+
+/// The household's last entry: its registration or the latest entry column of any of its tables.
+async fn last_entry(conn: &impl ConnectionTrait, row: &household::Model) -> ServiceResult<NaiveDate> {
+    let mut last = row.created_at.date_naive();
+    for table in HOUSEHOLD_TABLES {
+        for column in table.entry_columns {
+            let name = match column {
+                EntryColumn::Date(name) | EntryColumn::Timestamp(name) => *name,
+            };
+            let query = Query::select()
+                .expr_as(Func::max(Expr::col(Alias::new(name))), Alias::new("last_entry"))
+                .from(Alias::new(table.table))
+                .and_where(Expr::col(Alias::new(HOUSEHOLD_COLUMN)).eq(row.id))
+                .to_owned();
+            let Some(result) = conn.query_one(&query).await? else { continue };
+            let found = match column {
+                EntryColumn::Date(_) => result.try_get::<Option<NaiveDate>>("", "last_entry")?,
+                EntryColumn::Timestamp(_) => {
+                    result.try_get::<Option<DateTime<Utc>>>("", "last_entry")?.map(|at| at.date_naive())
+                }
+            };
+            last = found.map_or(last, |found| std::cmp::max(found, last));
+        }
+    }
+    Ok(last)
+}
+
 /// Assesses one household's members and, when `erase_as` is given, erases those due.
 async fn assess_household(
     conn: &impl ConnectionTrait,
     row: &household::Model,
     today: NaiveDate,
     erase_as: Option<&CallContext>,
-    report: &mut GallringReport,
-) -> ServiceResult<()> {
+) -> ServiceResult<HouseholdOutcome> {
     let members = member::Entity::find().filter(member::Column::HouseholdId.eq(row.id)).all(conn).await?;
-    let consents = consent::Entity::find().filter(consent::Column::HouseholdId.eq(row.id)).all(conn).await?;
-    let referrals = referral::Entity::find().filter(referral::Column::HouseholdId.eq(row.id)).all(conn).await?;
-
-    let last_entry = consents
-        .iter()
-        .flat_map(|c| std::iter::once(c.given_on).chain(c.withdrawn_on))
-        .chain(referrals.iter().map(|r| r.created_at.date_naive()))
-        .fold(row.created_at.date_naive(), std::cmp::max);
-
+    let last_entry = last_entry(conn, row).await?;
+    let mut outcome = HouseholdOutcome::default();
     let mut remaining = members.len();
     for person in &members {
         let Some(day) = Personnummer::parse(&person.personnummer).ok().map(|p| p.birth_day_of_month()) else {
@@ -109,67 +269,59 @@ async fn assess_household(
         let decision =
             retention::assess(last_entry, day, today).map_err(|error| internal(format!("gallring: {error}")))?;
         match decision {
-            RetentionDecision::KeptForResearch => report.members_kept_for_research += 1,
+            RetentionDecision::KeptForResearch => outcome.members_kept_for_research += 1,
             RetentionDecision::NotDue { .. } => {}
             RetentionDecision::Due { .. } => {
-                report.members_due += 1;
+                outcome.members_due += 1;
                 remaining -= 1;
                 if let Some(context) = erase_as {
-                    erase_member(conn, context, person, &consents, &referrals).await?;
+                    erase_member(conn, context, person.id).await?;
                 }
             }
         }
     }
 
     if remaining == 0 {
-        report.households_removed += 1;
+        outcome.household_removed = true;
         if let Some(context) = erase_as {
-            // Anything still hanging on the household (none in practice) goes with it.
-            let leftover: Vec<Uuid> = referral::Entity::find()
-                .filter(referral::Column::HouseholdId.eq(row.id))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|r| r.id)
-                .collect();
-            delete_referrals(conn, &leftover).await?;
-            consent::Entity::delete_many().filter(consent::Column::HouseholdId.eq(row.id)).exec(conn).await?;
+            for table in HOUSEHOLD_TABLES {
+                delete_rows(conn, table, HOUSEHOLD_COLUMN, row.id).await?;
+            }
             household::Entity::delete_by_id(row.id).exec(conn).await?;
             audit::record(conn, context, "household", &row.id.to_string(), Outcome::Erased).await?;
         }
     }
-    Ok(())
+    Ok(outcome)
 }
 
-async fn erase_member(
-    conn: &impl ConnectionTrait,
-    context: &CallContext,
-    person: &member::Model,
-    consents: &[consent::Model],
-    referrals: &[referral::Model],
-) -> ServiceResult<()> {
-    let consent_ids: Vec<Uuid> = consents.iter().filter(|c| c.member_id == person.id).map(|c| c.id).collect();
-    let referral_ids: Vec<Uuid> = referrals
-        .iter()
-        .filter(|r| r.member_id == person.id || consent_ids.contains(&r.consent_id))
-        .map(|r| r.id)
-        .collect();
-    delete_referrals(conn, &referral_ids).await?;
-    consent::Entity::delete_many().filter(consent::Column::MemberId.eq(person.id)).exec(conn).await?;
-    member::Entity::delete_by_id(person.id).exec(conn).await?;
-    audit::record(conn, context, "household_member", &person.id.to_string(), Outcome::Erased).await?;
-    Ok(())
-}
-
-/// Deletes referrals and their (pending or delivered) outbound deliveries, which share their ids.
-async fn delete_referrals(conn: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResult<()> {
-    if ids.is_empty() {
-        return Ok(());
+/// Erases one member's row and every row that belongs to the member, audited.
+async fn erase_member(conn: &impl ConnectionTrait, context: &CallContext, member_id: Uuid) -> ServiceResult<()> {
+    for table in HOUSEHOLD_TABLES {
+        if let Belongs::ToMember(column) = table.belongs {
+            delete_rows(conn, table, column, member_id).await?;
+        }
     }
-    delivery::entity::Entity::delete_many()
-        .filter(delivery::entity::Column::Id.is_in(ids.iter().copied()))
-        .exec(conn)
-        .await?;
-    referral::Entity::delete_many().filter(referral::Column::Id.is_in(ids.iter().copied())).exec(conn).await?;
+    member::Entity::delete_by_id(member_id).exec(conn).await?;
+    audit::record(conn, context, "household_member", &member_id.to_string(), Outcome::Erased).await?;
+    Ok(())
+}
+
+/// Deletes the rows of `table` whose `column` is `id`, and their outbound deliveries first.
+async fn delete_rows(conn: &impl ConnectionTrait, table: &HouseholdTable, column: &str, id: Uuid) -> ServiceResult<()> {
+    if table.has_deliveries {
+        let ids = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(table.table))
+            .and_where(Expr::col(Alias::new(column)).eq(id))
+            .to_owned();
+        let deliveries = Query::delete()
+            .from_table(Alias::new(DELIVERY_TABLE))
+            .and_where(Expr::col(Alias::new("id")).in_subquery(ids))
+            .to_owned();
+        conn.execute(&deliveries).await?;
+    }
+    let rows =
+        Query::delete().from_table(Alias::new(table.table)).and_where(Expr::col(Alias::new(column)).eq(id)).to_owned();
+    conn.execute(&rows).await?;
     Ok(())
 }
