@@ -14,6 +14,7 @@ use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
 use trappan_platform::store::{PageRequest, next_page_token};
 
+use crate::domain::socialstyrelsen::Forsorjningshinder;
 use crate::store::{self, MemberRole, NewConsent, NewHousehold, NewMember, month_key};
 
 /// The BistandService implementation.
@@ -84,6 +85,18 @@ fn parse_member(
             Err(_) => None,
         },
     };
+    let forsorjningshinder = match (api::Forsorjningshinder::try_from(member.forsorjningshinder), role) {
+        (Ok(api::Forsorjningshinder::Unspecified), _) => None,
+        (Ok(_), Some(MemberRole::Child)) => {
+            violations.push(FieldViolation::new(field("forsorjningshinder"), "is recorded for adults only"));
+            None
+        }
+        (Ok(value), _) => forsorjningshinder_from_api(value),
+        (Err(_), _) => {
+            violations.push(FieldViolation::new(field("forsorjningshinder"), "must be a försörjningshinder"));
+            None
+        }
+    };
     if let (Some(from), Some(until)) = (member_from, member_until)
         && until < from
     {
@@ -99,7 +112,51 @@ fn parse_member(
         born_abroad: member.born_abroad,
         member_from: member_from?,
         member_until,
+        forsorjningshinder,
     })
+}
+
+/// The domain's försörjningshinder for a recorded (not unspecified) API value.
+fn forsorjningshinder_from_api(value: api::Forsorjningshinder) -> Option<Forsorjningshinder> {
+    use Forsorjningshinder as H;
+    use api::Forsorjningshinder as A;
+    Some(match value {
+        A::Unspecified => return None,
+        A::UnemployedNoBenefit => H::UnemployedNoBenefit,
+        A::UnemployedInsufficientBenefit => H::UnemployedInsufficientBenefit,
+        A::UnemployedAwaitingBenefit => H::UnemployedAwaitingBenefit,
+        A::SickLeaveNoBenefit => H::SickLeaveNoBenefit,
+        A::SickLeaveInsufficientBenefit => H::SickLeaveInsufficientBenefit,
+        A::SickLeaveAwaitingBenefit => H::SickLeaveAwaitingBenefit,
+        A::SicknessCompensationInsufficient => H::SicknessCompensationInsufficient,
+        A::SicknessCompensationAwaited => H::SicknessCompensationAwaited,
+        A::SocialReasons => H::SocialReasons,
+        A::ParentalBenefitInsufficient => H::ParentalBenefitInsufficient,
+        A::ParentalBenefitAwaited => H::ParentalBenefitAwaited,
+        A::FullTimeInsufficientIncome => H::FullTimeInsufficientIncome,
+        A::FullTimeAwaitedIncome => H::FullTimeAwaitedIncome,
+        A::PartTimeInsufficientIncome => H::PartTimeInsufficientIncome,
+        A::PartTimeAwaitedIncome => H::PartTimeAwaitedIncome,
+        A::PensionInsufficient => H::PensionInsufficient,
+        A::PensionAwaited => H::PensionAwaited,
+        A::EstablishmentInsufficient => H::EstablishmentInsufficient,
+        A::EstablishmentAwaited => H::EstablishmentAwaited,
+        A::EstablishmentMissing => H::EstablishmentMissing,
+        A::UnaccompaniedYoungInSchool => H::UnaccompaniedYoungInSchool,
+        A::LacksChildcare => H::LacksChildcare,
+        A::NoObstacle => H::NoObstacle,
+    })
+}
+
+/// The API value of a stored försörjningshinder code; unspecified when none (or unreadable) is stored.
+fn forsorjningshinder_to_api(stored: Option<&str>) -> api::Forsorjningshinder {
+    let Some(hinder) = stored.and_then(Forsorjningshinder::from_store_code) else {
+        return api::Forsorjningshinder::Unspecified;
+    };
+    (1..=Forsorjningshinder::ALL.len() as i32)
+        .filter_map(|value| api::Forsorjningshinder::try_from(value).ok())
+        .find(|value| forsorjningshinder_from_api(*value) == Some(hinder))
+        .unwrap_or(api::Forsorjningshinder::Unspecified)
 }
 
 /// Parses a household to register, collecting every violation rather than stopping at the first.
@@ -183,6 +240,7 @@ fn to_api_household(record: store::HouseholdRecord) -> api::Household {
                 born_abroad: m.born_abroad,
                 member_from: Some(year_month(m.member_from)),
                 member_until: m.member_until.map(year_month),
+                forsorjningshinder: forsorjningshinder_to_api(m.forsorjningshinder.as_deref()) as i32,
             })
             .collect(),
         responsible_unit: household.responsible_unit,

@@ -14,6 +14,7 @@ pub mod household;
 pub mod jobbstimulans;
 pub mod retention;
 pub mod riksnorm;
+pub mod socialstyrelsen;
 pub mod year_month;
 
 pub use calculation::{

@@ -75,6 +75,8 @@ pub mod member {
         pub member_until: Option<i32>,
         /// Position in the household's list (applicant first).
         pub position: i32,
+        /// An adult's försörjningshinder (a `Forsorjningshinder::store_code`); unset when not recorded.
+        pub forsorjningshinder: Option<String>,
     }
 
     /// Relations.

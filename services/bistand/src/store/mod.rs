@@ -5,6 +5,7 @@
 
 pub mod entities;
 pub mod gallring;
+pub mod migration_forsorjningshinder;
 pub mod migrations;
 
 use sea_orm::{
@@ -19,6 +20,8 @@ use trappan_platform::personnummer::Personnummer;
 use trappan_platform::store::{PageRequest, is_unique_violation};
 use trappan_platform::{delivery, outbox};
 use uuid::Uuid;
+
+use crate::domain::socialstyrelsen::Forsorjningshinder;
 
 pub use entities::{consent, household, member, referral};
 pub use migrations::Migrator;
@@ -81,6 +84,8 @@ pub struct NewMember {
     pub member_from: i32,
     /// Last month as a member.
     pub member_until: Option<i32>,
+    /// An adult's försörjningshinder, when recorded.
+    pub forsorjningshinder: Option<Forsorjningshinder>,
 }
 
 /// A household to register, already parsed.
@@ -171,6 +176,7 @@ pub async fn create_household(
             member_from: Set(new_member.member_from),
             member_until: Set(new_member.member_until),
             position: Set(position as i32),
+            forsorjningshinder: Set(new_member.forsorjningshinder.map(|h| h.store_code().to_string())),
         }
         .insert(&txn)
         .await?;
