@@ -7,6 +7,7 @@
 //! referrals first, then insatser's plans for the referred, then Ungsam's outreach.
 
 mod bistand;
+pub mod history;
 mod insatser;
 mod ungsam;
 
