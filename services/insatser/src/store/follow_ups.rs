@@ -67,6 +67,13 @@ pub fn state_on(row: &follow_up::Model, schedule: &FollowUpSchedule, as_of: Naiv
     }
 }
 
+/// The day a participant's path started: the registration or, when earlier (a referred person whose
+/// activities began before the referral was recorded), the first plan's start.
+pub fn path_start(participant: &participant::Model) -> NaiveDate {
+    let registered = registered_on(participant);
+    participant.plan_start.map_or(registered, |start| start.min(registered))
+}
+
 /// The domain's occasion of a stored follow-up.
 fn kind_of(row: &follow_up::Model) -> FollowUpKind {
     if row.number > 0 {
@@ -235,8 +242,8 @@ pub async fn record(
     if row.done_on.is_some() {
         return Err(ServiceError::FailedPrecondition("the follow-up is recorded already".into()));
     }
-    if done.done_on < registered_on(&participant) {
-        return Err(ServiceError::invalid("done_on", "is before the participant was registered"));
+    if done.done_on < path_start(&participant) {
+        return Err(ServiceError::invalid("done_on", "is before the participant's path started"));
     }
     let rules = rules::load(&txn, context.kommun()).await?;
     let on_time = rules.follow_up.timeliness(row.due_on, done.done_on) == Timeliness::OnTime;
@@ -317,7 +324,7 @@ pub async fn exit(
         }
         return Err(ServiceError::FailedPrecondition("the participant has exited already".into()));
     }
-    let path_start = participant.plan_start.map_or(registered_on(&participant), |s| s.min(registered_on(&participant)));
+    let path_start = path_start(&participant);
     if exit.exited_on < path_start {
         return Err(ServiceError::invalid("exited_on", "is before the participant's path started"));
     }
