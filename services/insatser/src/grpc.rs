@@ -171,19 +171,16 @@ fn parse_participant(request: &api::CreateParticipantRequest) -> Result<NewParti
             Some(family_name),
             Some(source),
             Some(registered_on),
-        ) if violations.is_empty() => {
-            Ok(NewParticipant {
-                origin: Origin::Direct { request_id },
-                personnummer,
-                given_name,
-                family_name,
-                source,
-                // Only a referring unit's consent allows reporting back; a direct registration has none.
-                report_back_allowed: false,
-                registered_on,
-                born_abroad: participant.born_abroad,
-            })
-        }
+        ) if violations.is_empty() => Ok(NewParticipant {
+            origin: Origin::Direct { request_id },
+            personnummer,
+            given_name,
+            family_name,
+            source,
+            report_back_allowed: participant.report_back_allowed,
+            registered_on,
+            born_abroad: participant.born_abroad,
+        }),
         _ => Err(ServiceError::InvalidArgument(violations)),
     }
 }

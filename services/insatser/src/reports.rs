@@ -7,7 +7,7 @@
 //! cancelled and the participant gets nothing more sent back.
 
 use prost::Message;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::DbErr;
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Kommun;
@@ -15,8 +15,8 @@ use trappan_platform::client::is_transient;
 use trappan_platform::delivery::{Attempt, DeliveryHandler, entity};
 use trappan_platform::server::ServiceContext;
 
-use crate::store::reports::{KIND_HANDOVER_OUTCOME, KIND_LABOUR_MARKET_REPORT};
-use crate::store::{ParticipantSource, participant};
+use crate::store::ParticipantSource;
+use crate::store::reports::{KIND_HANDOVER_OUTCOME, KIND_LABOUR_MARKET_REPORT, stop_reporting_back};
 
 /// Sends pending reports to bistand and Ungsam.
 pub struct ReportDelivery {
@@ -92,13 +92,29 @@ impl DeliveryHandler for ReportDelivery {
             _ => return Ok(()),
         }
         .map_err(|error| DbErr::Custom(format!("undecodable delivery: {error}")))?;
-        participant::Entity::update_many()
-            .col_expr(participant::Column::ReportBackAllowed, Expr::value(false))
-            .filter(participant::Column::Kommun.eq(delivery.kommun.as_str()))
-            .filter(participant::Column::Source.eq(source.code()))
-            .filter(participant::Column::ReferralId.eq(referral_id))
-            .exec(txn)
-            .await?;
+        stop_reporting_back(txn, &delivery.kommun, source, &referral_id).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_decide_the_attempt() {
+        assert!(matches!(judge("bistand", Ok(())), Attempt::Delivered(_)));
+        // The consent was withdrawn since: never retried.
+        let withdrawn = judge::<()>("bistand", Err(tonic::Status::failed_precondition("consent withdrawn")));
+        assert!(matches!(withdrawn, Attempt::Cancelled(_)));
+        // A receiver that is down, or not yet able to take reports, gets them later.
+        for code in [tonic::Code::Unavailable, tonic::Code::Unimplemented, tonic::Code::DeadlineExceeded] {
+            assert!(
+                matches!(judge::<()>("bistand", Err(tonic::Status::new(code, "x"))), Attempt::Retry(_)),
+                "{code:?}"
+            );
+        }
+        // A refusal is kept and retried slowly, never dropped.
+        assert!(matches!(judge::<()>("ungsam", Err(tonic::Status::invalid_argument("x"))), Attempt::Retry(_)));
     }
 }

@@ -485,5 +485,51 @@ mod tests {
                 assert_eq!(count::<trappan_platform::audit::entity::Entity>(&db).await, 4 + 1 + 3);
             }
         }
+
+        #[tokio::test]
+        async fn reports_go_back_only_with_consent_and_stop_when_it_is_withdrawn() {
+            use reports::{BistandReport, report_outcome_to_ungsam, report_to_bistand, stop_reporting_back};
+            for backend in backends() {
+                let database = TestDatabase::create(backend).await;
+                let db = migrated(&database).await;
+                let system = caller_context("0767", Role::System);
+                let kommun = system.caller.kommun.clone();
+                let day = NaiveDate::from_ymd_opt(2020, 6, 1).expect("a date");
+                let allowed = register_participant(&db, &system, referral("r-allowed")).await.expect("allowed");
+                let not_allowed = register_participant(
+                    &db,
+                    &system,
+                    NewParticipant { report_back_allowed: false, ..referral("r-not-allowed") },
+                )
+                .await
+                .expect("not allowed");
+                let exited = BistandReport::Exited(ExitOutcome::Studies);
+                assert!(report_to_bistand(&db, &kommun, &allowed, day, exited.clone()).await.expect("enqueue"));
+                assert!(!report_to_bistand(&db, &kommun, &not_allowed, day, exited.clone()).await.expect("none"));
+                // A bistand referral's outcome does not go to Ungsam.
+                assert!(
+                    !report_outcome_to_ungsam(&db, &kommun, &allowed, ExitOutcome::Studies, day).await.expect("none")
+                );
+                assert_eq!(count::<trappan_platform::delivery::entity::Entity>(&db).await, 1);
+
+                // Another municipality's referral with the same id is not touched.
+                assert_eq!(
+                    stop_reporting_back(&db, "0180", ParticipantSource::EkonomisktBistand, "r-allowed")
+                        .await
+                        .expect("none"),
+                    0
+                );
+                assert_eq!(
+                    stop_reporting_back(&db, "0767", ParticipantSource::EkonomisktBistand, "r-allowed")
+                        .await
+                        .expect("one"),
+                    1
+                );
+                let stopped = get_participant(&db, &system, allowed.id).await.expect("read");
+                assert!(!stopped.report_back_allowed);
+                assert!(!report_to_bistand(&db, &kommun, &stopped, day, exited).await.expect("none after withdrawal"));
+                assert_eq!(count::<trappan_platform::delivery::entity::Entity>(&db).await, 1);
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use prost::Message;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Kommun;
@@ -108,4 +108,23 @@ pub async fn report_outcome_to_ungsam(
     };
     delivery::enqueue(conn, id, kommun, TARGET_UNGSAM, KIND_HANDOVER_OUTCOME, request.encode_to_vec()).await?;
     Ok(true)
+}
+
+/// Stops all reporting back about the participant referred by `source` under `referral_id`: the
+/// referring unit answered that the consent which allowed it was withdrawn. Returns how many
+/// participants it concerned (0 or 1).
+pub async fn stop_reporting_back(
+    conn: &impl ConnectionTrait,
+    kommun: &str,
+    source: ParticipantSource,
+    referral_id: &str,
+) -> Result<u64, DbErr> {
+    let result = participant::Entity::update_many()
+        .col_expr(participant::Column::ReportBackAllowed, Expr::value(false))
+        .filter(participant::Column::Kommun.eq(kommun))
+        .filter(participant::Column::Source.eq(source.code()))
+        .filter(participant::Column::ReferralId.eq(referral_id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }
