@@ -246,7 +246,8 @@ pub async fn record(
         return Err(ServiceError::invalid("done_on", "is before the participant's path started"));
     }
     let rules = rules::load(&txn, context.kommun()).await?;
-    let on_time = rules.follow_up.timeliness(row.due_on, done.done_on) == Timeliness::OnTime;
+    // The feed's meaning: done no later than the grace days after the due date (early counts as on time).
+    let on_time = rules.follow_up.timeliness(row.due_on, done.done_on) != Timeliness::Late;
     let mut update: follow_up::ActiveModel = row.clone().into();
     update.done_on = Set(Some(done.done_on));
     update.progress = Set(Some(done.progress));
@@ -398,4 +399,45 @@ pub async fn exit(
     txn.commit().await?;
     follow_ups.sort_by_key(|f| f.due_on);
     Ok((participant, follow_ups))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn row(due_on: NaiveDate, done_on: Option<NaiveDate>) -> follow_up::Model {
+        follow_up::Model {
+            id: Uuid::now_v7(),
+            kommun: "0767".into(),
+            participant_id: Uuid::now_v7(),
+            number: 1,
+            months_after_exit: 0,
+            due_on,
+            done_on,
+            progress: None,
+            next_step: None,
+            on_time: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    proptest! {
+        /// A waiting follow-up is scheduled before its day, due from it through the grace days, then
+        /// overdue; exactly as the domain's status on the same day sorts it.
+        #[test]
+        fn states_agree_with_the_domain_schedule(offset in -60i64..120, grace in 0u32..30) {
+            let schedule = FollowUpSchedule { grace_days: grace, ..FollowUpSchedule::default() };
+            let start = NaiveDate::from_ymd_opt(2020, 1, 6).expect("a date");
+            let due = schedule.due_date(start, None, FollowUpKind::WhileActive { number: 1 }).expect("due");
+            let as_of = due + chrono::Duration::days(offset);
+            let state = state_on(&row(due, None), &schedule, as_of);
+            let status = schedule.status(start, None, &[], as_of);
+            let first = |list: &[crate::domain::FollowUpOccasion]| list.iter().any(|o| o.due == due);
+            prop_assert_eq!(state == FollowUpState::Due, first(&status.due));
+            prop_assert_eq!(state == FollowUpState::Overdue, first(&status.overdue));
+            prop_assert_eq!(state == FollowUpState::Scheduled, as_of < due);
+            prop_assert_eq!(state_on(&row(due, Some(as_of)), &schedule, as_of), FollowUpState::Done);
+        }
+    }
 }

@@ -17,9 +17,7 @@ use trappan_platform::store::{PageRequest, is_unique_violation};
 use uuid::Uuid;
 
 use super::reports::{BistandReport, report_to_bistand};
-use super::{
-    absence_report, attendance, employer, intervention, participant, participant_for_update, require_active, rules,
-};
+use super::{absence_report, attendance, employer, intervention, participant_for_update, require_active, rules};
 use crate::domain::{AttendanceRecord, AttendanceStatus, attendance::unexcused_in_window, unexcused_exceeds};
 
 /// The audit log's name for an intervention.
@@ -485,11 +483,20 @@ async fn summarise(
     })
 }
 
-/// Whether a participant exists in the caller's municipality (for list filters that name one).
-pub async fn participant_exists(conn: &impl ConnectionTrait, context: &CallContext, id: Uuid) -> ServiceResult<bool> {
-    Ok(participant::Entity::find_by_id(id)
-        .filter(participant::Column::Kommun.eq(context.kommun()))
-        .one(conn)
-        .await?
-        .is_some())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_week_is_stored_under_its_monday(days in 0i64..40_000) {
+            let date = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date") + chrono::Duration::days(days);
+            let monday = Period::Week.normalise(date);
+            prop_assert_eq!(monday.weekday(), chrono::Weekday::Mon);
+            prop_assert!(monday <= date && (date - monday).num_days() < 7);
+            prop_assert_eq!(Period::Week.normalise(monday), monday);
+            prop_assert_eq!(Period::Occasion.normalise(date), date);
+        }
+    }
 }
