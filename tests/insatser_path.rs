@@ -927,3 +927,60 @@ async fn the_unit_sets_its_own_threshold_ladder_and_catalogue() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn interventions_end_once_and_weeks_count_as_one_occasion() {
+    for_each_backend(|suite| async move {
+        let participant = register(&suite, KOMMUN, 71, date(2020, 1, 6)).await;
+        let intervention = start(&suite, &participant.participant_id, "group_activity", "").await;
+        let mut client = koordinator(&suite);
+        let week = |day: Option<Date>, request_id: String| insatser::RecordAttendanceRequest {
+            request_id,
+            intervention_id: intervention.intervention_id.clone(),
+            date: day,
+            period: insatser::AttendancePeriod::Week as i32,
+            status: insatser::AttendanceStatus::Unexcused as i32,
+        };
+        // Wednesday and Friday of the same week are one registration of that week.
+        let request_id = new_request_id();
+        let first =
+            client.record_attendance(week(date(2020, 2, 5), request_id.clone())).await.expect("week").into_inner();
+        let retried = client.record_attendance(week(date(2020, 2, 5), request_id)).await.expect("retry").into_inner();
+        assert_eq!(first.attendance_id, retried.attendance_id);
+        let same_week =
+            client.record_attendance(week(date(2020, 2, 7), new_request_id())).await.expect_err("same week");
+        assert_eq!(same_week.code(), Code::AlreadyExists);
+        let before = client.record_attendance(week(date(2020, 1, 27), new_request_id())).await.expect_err("before");
+        assert_eq!(fields(&before), ["date"]);
+        let db = suite.database(ServiceKind::Insatser).await;
+        assert_eq!(count_rows(&db, "attendance").await, 1);
+
+        let end = |day: Option<Date>| insatser::EndInterventionRequest {
+            intervention_id: intervention.intervention_id.clone(),
+            ended_on: day,
+        };
+        let too_early = client.end_intervention(end(date(2020, 1, 31))).await.expect_err("before start");
+        assert_eq!(fields(&too_early), ["ended_on"]);
+        let ended = client.end_intervention(end(date(2020, 3, 13))).await.expect("ended").into_inner();
+        assert_eq!(ended.intervention.expect("intervention").ended_on, date(2020, 3, 13));
+        client.end_intervention(end(date(2020, 3, 13))).await.expect("the same end again");
+        let other_day = client.end_intervention(end(date(2020, 3, 20))).await.expect_err("ended");
+        assert_eq!(other_day.code(), Code::FailedPrecondition);
+        let after_end = client.record_attendance(week(date(2020, 3, 18), new_request_id())).await.expect_err("after");
+        assert_eq!(fields(&after_end), ["date"]);
+        let ended: Vec<insatser::InterventionEndedEvent> = decoded(&feed(&suite, KOMMUN).await);
+        assert_eq!(ended.len(), 1, "ended once");
+        assert_eq!(ended[0].kind, "group_activity");
+
+        let missing = client
+            .end_intervention(insatser::EndInterventionRequest {
+                intervention_id: uuid::Uuid::now_v7().to_string(),
+                ended_on: None,
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(missing.code(), Code::NotFound);
+        suite
+    })
+    .await;
+}
