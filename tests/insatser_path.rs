@@ -853,7 +853,21 @@ async fn the_unit_sets_its_own_threshold_ladder_and_catalogue() {
             label: "Volontärarbete".into(),
             level: 1,
         });
-        chef.update_unit_rules(insatser::UpdateUnitRulesRequest { rules: Some(rules) }).await.expect("updated");
+        chef.update_unit_rules(insatser::UpdateUnitRulesRequest { rules: Some(rules.clone()) }).await.expect("updated");
+        rules.follow_up_grace_days = 3;
+        chef.update_unit_rules(insatser::UpdateUnitRulesRequest { rules: Some(rules.clone()) }).await.expect("again");
+        let saved = chef
+            .get_unit_rules(insatser::GetUnitRulesRequest {})
+            .await
+            .expect("rules")
+            .into_inner()
+            .rules
+            .expect("rules");
+        assert_eq!((saved.unexcused_absence_threshold, saved.follow_up_grace_days), (2, 3));
+        // The ladder is kept lowest level first.
+        let codes: Vec<&str> = saved.ladder.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes[..3], ["social_rehabilitation", "volunteering", "work_training"]);
+        assert_eq!(codes.len(), 7);
         chef.create_catalogue_entry(insatser::CreateCatalogueEntryRequest {
             request_id: new_request_id(),
             entry: Some(insatser::CatalogueEntry {

@@ -2,6 +2,7 @@
 //! and the intervention catalogue (the default entries plus those the unit added). A municipality that
 //! has set nothing works with the domain's documented defaults.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use trappan_platform::audit::{self, Outcome};
 use trappan_platform::auth::CallContext;
@@ -147,7 +148,6 @@ pub async fn update(
         .map_err(|error| ServiceError::Internal(anyhow::anyhow!("encoding the ladder: {error}")))?;
     let whole = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     let txn = db.begin().await?;
-    let exists = unit_rules::Entity::find_by_id(context.kommun().to_string()).one(&txn).await?.is_some();
     let row = unit_rules::ActiveModel {
         kommun: Set(context.kommun().to_string()),
         ladder: Set(ladder),
@@ -157,11 +157,22 @@ pub async fn update(
         follow_up_grace_days: Set(whole(rules.follow_up.grace_days)),
         updated_at: Set(chrono::Utc::now()),
     };
-    if exists {
-        row.update(&txn).await?;
-    } else {
-        row.insert(&txn).await?;
-    }
+    // One statement, so two managers saving at once cannot collide on the first save.
+    unit_rules::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(unit_rules::Column::Kommun)
+                .update_columns([
+                    unit_rules::Column::Ladder,
+                    unit_rules::Column::UnexcusedThreshold,
+                    unit_rules::Column::UnexcusedWindowDays,
+                    unit_rules::Column::FollowUpIntervalDays,
+                    unit_rules::Column::FollowUpGraceDays,
+                    unit_rules::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
     audit::record(&txn, context, "unit_rules", context.kommun(), Outcome::Updated).await?;
     txn.commit().await?;
     Ok(rules)
