@@ -364,9 +364,9 @@ async fn unexcused_window(
     Ok((first_day, records))
 }
 
-/// Registers attendance. When it is unexcused and the unexcused absences in the window ending on its day
-/// reach the unit's threshold, and no earlier period overlapping that window was recorded, records the
-/// period and reports it to bistand (only with consent). A retried request records nothing twice.
+/// Registers attendance. When it is unexcused and the unexcused absences in the window ending on its day,
+/// not yet counted in an earlier period, reach the unit's threshold, records the period and reports it to
+/// bistand (only with consent): once per period. A retried request records nothing twice.
 pub async fn record_attendance(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -423,14 +423,18 @@ pub async fn record_attendance(
     audit::record(&txn, context, "attendance", &row.id.to_string(), Outcome::Created).await?;
     let mut reported = false;
     if new.status == AttendanceStatus::Unexcused {
-        let (first_day, records) = unexcused_window(&txn, participant.id, date, window).await?;
-        let earlier = absence_report::Entity::find()
+        let (first_day, mut records) = unexcused_window(&txn, participant.id, date, window).await?;
+        // Each absence counts towards one reported period at most: a new period starts after the last.
+        let last_reported = absence_report::Entity::find()
             .filter(absence_report::Column::ParticipantId.eq(participant.id))
             .filter(absence_report::Column::PeriodEnd.gte(first_day))
-            .filter(absence_report::Column::PeriodStart.lte(date))
+            .order_by_desc(absence_report::Column::PeriodEnd)
             .one(&txn)
             .await?;
-        if earlier.is_none() && unexcused_exceeds(&rules.absence, &records) {
+        if let Some(last) = &last_reported {
+            records.retain(|r| r.date > last.period_end);
+        }
+        if unexcused_exceeds(&rules.absence, &records) {
             let count = unexcused_in_window(&records, date, window);
             let period_start = records.iter().map(|r| r.date).min().unwrap_or(date);
             reported = report_to_bistand(
