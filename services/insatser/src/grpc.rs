@@ -6,13 +6,15 @@ use trappan_api::common::v1 as common;
 use trappan_api::insatser::v1::{self as api, insatser_service_server::InsatserService};
 use trappan_platform::auth::context;
 use trappan_platform::error::{FieldViolation, ServiceError};
-use trappan_platform::grpc::{parse_request_id, parse_uuid, required_text, to_timestamp};
+use trappan_platform::grpc::{parse_request_id, parse_uuid, required_text, to_date, to_timestamp};
 use trappan_platform::outbox::FeedStream;
 use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
 use trappan_platform::store::{PageRequest, next_page_token};
 
-use crate::store::{self, NewParticipant, Origin, ParticipantSource};
+use crate::store::{self, NewParticipant, Origin, ParticipantFilter, ParticipantSource};
+
+mod path;
 
 /// The longest name the service accepts, in characters.
 const NAME_MAX_CHARS: usize = 100;
@@ -117,6 +119,8 @@ fn parse_referral(request: &api::ReceiveReferralRequest) -> Result<NewParticipan
             family_name,
             source,
             report_back_allowed: request.report_back_allowed,
+            registered_on: path::today(),
+            born_abroad: None,
         }),
         _ => Err(ServiceError::InvalidArgument(violations)),
     }
@@ -157,25 +161,42 @@ fn parse_participant(request: &api::CreateParticipantRequest) -> Result<NewParti
             None
         }
     };
-    match (request_id, personnummer, given_name, family_name, source) {
-        (Some(request_id), Some(personnummer), Some(given_name), Some(family_name), Some(source))
-            if violations.is_empty() =>
-        {
-            Ok(NewParticipant {
-                origin: Origin::Direct { request_id },
-                personnummer,
-                given_name,
-                family_name,
-                source,
-                report_back_allowed: participant.report_back_allowed,
-            })
-        }
+    let registered_on =
+        collect(path::date_or_today(participant.registered_on.as_ref(), "participant.registered_on"), &mut violations)?;
+    match (request_id, personnummer, given_name, family_name, source, registered_on) {
+        (
+            Some(request_id),
+            Some(personnummer),
+            Some(given_name),
+            Some(family_name),
+            Some(source),
+            Some(registered_on),
+        ) if violations.is_empty() => Ok(NewParticipant {
+            origin: Origin::Direct { request_id },
+            personnummer,
+            given_name,
+            family_name,
+            source,
+            report_back_allowed: participant.report_back_allowed,
+            registered_on,
+            born_abroad: participant.born_abroad,
+        }),
         _ => Err(ServiceError::InvalidArgument(violations)),
     }
 }
 
+/// The contract's form of a participant.
 fn to_api_participant(row: store::participant::Model) -> api::Participant {
+    let status = if row.exited_on.is_some() { api::ParticipantStatus::Exited } else { api::ParticipantStatus::Active };
     api::Participant {
+        status: status as i32,
+        consent_id: row.consent_id.clone().unwrap_or_default(),
+        reason: row.reason.clone(),
+        registered_on: Some(to_date(store::registered_on(&row))),
+        born_abroad: row.born_abroad,
+        responsible_coordinator: row.coordinator.clone().unwrap_or_default(),
+        exited_on: row.exited_on.map(to_date),
+        exit_outcome: path::stored_exit_outcome(row.exit_outcome.as_deref()),
         participant_id: row.id.to_string(),
         kommun: row.kommun,
         person_identity_number: Some(common::PersonIdentityNumber { value: row.personnummer }),
@@ -230,7 +251,14 @@ impl InsatserService for InsatserApi {
         let context = context(&request)?;
         let body = request.get_ref();
         let page = PageRequest::parse(body.page_size, &body.page_token)?;
-        let (rows, next) = store::list_participants(self.context.store.db()?, &context, page).await?;
+        let exited = match api::ParticipantStatus::try_from(body.status) {
+            Ok(api::ParticipantStatus::Active) => Some(false),
+            Ok(api::ParticipantStatus::Exited) => Some(true),
+            Ok(api::ParticipantStatus::Unspecified) => None,
+            Err(_) => return Err(ServiceError::invalid("status", "is not a participant status").into()),
+        };
+        let filter = ParticipantFilter { exited, only_mine: body.only_mine };
+        let (rows, next) = store::list_participants(self.context.store.db()?, &context, filter, page).await?;
         Ok(Response::new(api::ListParticipantsResponse {
             participants: rows.into_iter().map(to_api_participant).collect(),
             next_page_token: next_page_token(next),
@@ -248,6 +276,256 @@ impl InsatserService for InsatserApi {
         let events =
             self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
         Ok(Response::new(events))
+    }
+
+    async fn get_unit_rules(
+        &self,
+        request: Request<api::GetUnitRulesRequest>,
+    ) -> Result<Response<api::GetUnitRulesResponse>, Status> {
+        let context = context(&request)?;
+        let rules = store::rules::load(self.context.store.db()?, context.kommun()).await?;
+        Ok(Response::new(api::GetUnitRulesResponse { rules: Some(path::to_api_rules(&rules)) }))
+    }
+
+    async fn update_unit_rules(
+        &self,
+        request: Request<api::UpdateUnitRulesRequest>,
+    ) -> Result<Response<api::UpdateUnitRulesResponse>, Status> {
+        let context = context(&request)?;
+        let rules = path::parse_rules(request.get_ref())?.validate()?;
+        let rules = store::rules::update(self.context.store.db()?, &context, rules).await?;
+        Ok(Response::new(api::UpdateUnitRulesResponse { rules: Some(path::to_api_rules(&rules)) }))
+    }
+
+    async fn create_plan(
+        &self,
+        request: Request<api::CreatePlanRequest>,
+    ) -> Result<Response<api::CreatePlanResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let new = path::parse_plan(&body.request_id, body.plan.as_ref(), &context.caller.subject)?;
+        let (row, _) =
+            store::plans::record_plan(self.context.store.db()?, &context, store::plans::PlanChange::Create, new)
+                .await?;
+        Ok(Response::new(api::CreatePlanResponse { plan: Some(path::to_api_plan(row)?) }))
+    }
+
+    async fn revise_plan(
+        &self,
+        request: Request<api::RevisePlanRequest>,
+    ) -> Result<Response<api::RevisePlanResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let new = path::parse_plan(&body.request_id, body.plan.as_ref(), &context.caller.subject)?;
+        let (row, reported) =
+            store::plans::record_plan(self.context.store.db()?, &context, store::plans::PlanChange::Revise, new)
+                .await?;
+        if reported {
+            self.context.dispatcher.wake();
+        }
+        Ok(Response::new(api::RevisePlanResponse { plan: Some(path::to_api_plan(row)?) }))
+    }
+
+    async fn get_plan(&self, request: Request<api::GetPlanRequest>) -> Result<Response<api::GetPlanResponse>, Status> {
+        let context = context(&request)?;
+        let id = parse_uuid(&request.get_ref().participant_id, "participant_id")?;
+        let row = store::plans::current_plan(self.context.store.db()?, &context, id).await?;
+        Ok(Response::new(api::GetPlanResponse { plan: Some(path::to_api_plan(row)?) }))
+    }
+
+    async fn list_plan_revisions(
+        &self,
+        request: Request<api::ListPlanRevisionsRequest>,
+    ) -> Result<Response<api::ListPlanRevisionsResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let id = parse_uuid(&body.participant_id, "participant_id")?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::plans::list_revisions(self.context.store.db()?, &context, id, page).await?;
+        Ok(Response::new(api::ListPlanRevisionsResponse {
+            plans: rows.into_iter().map(path::to_api_plan).collect::<Result<_, _>>()?,
+            next_page_token: next_page_token(next),
+        }))
+    }
+
+    async fn list_catalogue_entries(
+        &self,
+        request: Request<api::ListCatalogueEntriesRequest>,
+    ) -> Result<Response<api::ListCatalogueEntriesResponse>, Status> {
+        let context = context(&request)?;
+        let catalogue = store::rules::catalogue(self.context.store.db()?, context.kommun()).await?;
+        Ok(Response::new(api::ListCatalogueEntriesResponse {
+            entries: catalogue.entries().iter().map(path::to_api_entry).collect(),
+        }))
+    }
+
+    async fn create_catalogue_entry(
+        &self,
+        request: Request<api::CreateCatalogueEntryRequest>,
+    ) -> Result<Response<api::CreateCatalogueEntryResponse>, Status> {
+        let context = context(&request)?;
+        let (request_id, entry) = path::parse_catalogue_entry(request.get_ref())?;
+        let entry = store::rules::add_catalogue_entry(self.context.store.db()?, &context, request_id, entry).await?;
+        Ok(Response::new(api::CreateCatalogueEntryResponse { entry: Some(path::to_api_entry(&entry)) }))
+    }
+
+    async fn create_employer(
+        &self,
+        request: Request<api::CreateEmployerRequest>,
+    ) -> Result<Response<api::CreateEmployerResponse>, Status> {
+        let context = context(&request)?;
+        let new = path::parse_employer(request.get_ref())?;
+        let row = store::work::create_employer(self.context.store.db()?, &context, new).await?;
+        Ok(Response::new(api::CreateEmployerResponse { employer: Some(path::to_api_employer(row)) }))
+    }
+
+    async fn list_employers(
+        &self,
+        request: Request<api::ListEmployersRequest>,
+    ) -> Result<Response<api::ListEmployersResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::work::list_employers(self.context.store.db()?, &context, page).await?;
+        Ok(Response::new(api::ListEmployersResponse {
+            employers: rows.into_iter().map(path::to_api_employer).collect(),
+            next_page_token: next_page_token(next),
+        }))
+    }
+
+    async fn start_intervention(
+        &self,
+        request: Request<api::StartInterventionRequest>,
+    ) -> Result<Response<api::StartInterventionResponse>, Status> {
+        let context = context(&request)?;
+        let new = path::parse_intervention(request.get_ref())?;
+        let row = store::work::start_intervention(self.context.store.db()?, &context, new).await?;
+        self.context.feed.notify_committed();
+        Ok(Response::new(api::StartInterventionResponse { intervention: Some(path::to_api_intervention(row)) }))
+    }
+
+    async fn end_intervention(
+        &self,
+        request: Request<api::EndInterventionRequest>,
+    ) -> Result<Response<api::EndInterventionResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let mut violations = Vec::new();
+        let id = collect(parse_uuid(&body.intervention_id, "intervention_id"), &mut violations)?;
+        let ended_on = collect(path::date_or_today(body.ended_on.as_ref(), "ended_on"), &mut violations)?;
+        let (Some(id), Some(ended_on)) = (id, ended_on) else {
+            return Err(ServiceError::InvalidArgument(violations).into());
+        };
+        let row = store::work::end_intervention(self.context.store.db()?, &context, id, ended_on).await?;
+        self.context.feed.notify_committed();
+        Ok(Response::new(api::EndInterventionResponse { intervention: Some(path::to_api_intervention(row)) }))
+    }
+
+    async fn list_interventions(
+        &self,
+        request: Request<api::ListInterventionsRequest>,
+    ) -> Result<Response<api::ListInterventionsResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let filter = path::parse_intervention_filter(body)?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = store::work::list_interventions(self.context.store.db()?, &context, filter, page).await?;
+        Ok(Response::new(api::ListInterventionsResponse {
+            interventions: rows.into_iter().map(path::to_api_intervention).collect(),
+            next_page_token: next_page_token(next),
+        }))
+    }
+
+    async fn record_attendance(
+        &self,
+        request: Request<api::RecordAttendanceRequest>,
+    ) -> Result<Response<api::RecordAttendanceResponse>, Status> {
+        let context = context(&request)?;
+        let new = path::parse_attendance(request.get_ref())?;
+        let outcome = store::work::record_attendance(self.context.store.db()?, &context, new).await?;
+        if outcome.reported {
+            self.context.dispatcher.wake();
+        }
+        Ok(Response::new(api::RecordAttendanceResponse {
+            attendance_id: outcome.row.id.to_string(),
+            unexcused_in_window: i32::try_from(outcome.unexcused_in_window).unwrap_or(i32::MAX),
+            reported_to_bistand: outcome.reported,
+            threshold_reached: outcome.threshold_reached,
+        }))
+    }
+
+    async fn list_follow_ups(
+        &self,
+        request: Request<api::ListFollowUpsRequest>,
+    ) -> Result<Response<api::ListFollowUpsResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let mut violations = Vec::new();
+        let as_of = collect(
+            body.as_of.as_ref().map_or(Ok(path::today()), |d| trappan_platform::grpc::parse_date(Some(d), "as_of")),
+            &mut violations,
+        )?;
+        let participant_id = if body.participant_id.is_empty() {
+            Some(None)
+        } else {
+            collect(parse_uuid(&body.participant_id, "participant_id"), &mut violations)?.map(Some)
+        };
+        let page = collect(PageRequest::parse(body.page_size, &body.page_token), &mut violations)?;
+        let (Some(as_of), Some(participant_id), Some(page)) = (as_of, participant_id, page) else {
+            return Err(ServiceError::InvalidArgument(violations).into());
+        };
+        let filter = store::follow_ups::FollowUpFilter {
+            as_of,
+            only_mine: body.only_mine,
+            only_overdue: body.only_overdue,
+            participant_id,
+        };
+        let (views, next) = store::follow_ups::list(self.context.store.db()?, &context, filter, page).await?;
+        Ok(Response::new(api::ListFollowUpsResponse {
+            follow_ups: views.into_iter().map(path::to_api_follow_up).collect(),
+            next_page_token: next_page_token(next),
+        }))
+    }
+
+    async fn record_follow_up(
+        &self,
+        request: Request<api::RecordFollowUpRequest>,
+    ) -> Result<Response<api::RecordFollowUpResponse>, Status> {
+        let context = context(&request)?;
+        let done = path::parse_follow_up(request.get_ref())?;
+        let (done, next) = store::follow_ups::record(self.context.store.db()?, &context, done).await?;
+        self.context.feed.notify_committed();
+        Ok(Response::new(api::RecordFollowUpResponse {
+            follow_up: Some(path::to_api_follow_up(done)),
+            next: next.map(path::to_api_follow_up),
+        }))
+    }
+
+    async fn exit_participant(
+        &self,
+        request: Request<api::ExitParticipantRequest>,
+    ) -> Result<Response<api::ExitParticipantResponse>, Status> {
+        let context = context(&request)?;
+        let exit = path::parse_exit(request.get_ref())?;
+        let db = self.context.store.db()?;
+        let (participant, follow_ups) = store::follow_ups::exit(db, &context, exit).await?;
+        self.context.feed.notify_committed();
+        self.context.dispatcher.wake();
+        let rules = store::rules::load(db, context.kommun()).await?;
+        let follow_ups = follow_ups
+            .into_iter()
+            .map(|row| {
+                path::to_api_follow_up(store::follow_ups::FollowUpView {
+                    state: store::follow_ups::state_on(&row, &rules.follow_up, path::today()),
+                    coordinator: participant.coordinator.clone(),
+                    row,
+                })
+            })
+            .collect();
+        Ok(Response::new(api::ExitParticipantResponse {
+            participant: Some(to_api_participant(participant)),
+            follow_ups,
+        }))
     }
 }
 
@@ -454,8 +732,18 @@ mod tests {
             consent_id: Some("c-1".into()),
             reason: "stöd".into(),
             created_at: chrono::Utc::now(),
+            registered_on: chrono::NaiveDate::from_ymd_opt(2020, 3, 2),
+            born_abroad: Some(true),
+            coordinator: Some("koordinator-1".into()),
+            plan_start: None,
+            exited_on: chrono::NaiveDate::from_ymd_opt(2020, 9, 30),
+            exit_outcome: Some("studies".into()),
         };
         let participant = to_api_participant(row.clone());
+        assert_eq!(participant.status, api::ParticipantStatus::Exited as i32);
+        assert_eq!(participant.exit_outcome, common::ExitOutcome::Studies as i32);
+        assert_eq!(participant.consent_id, "c-1");
+        assert_eq!(participant.born_abroad, Some(true));
         assert_eq!(participant.participant_id, row.id.to_string());
         assert_eq!(participant.source, api::ReferralSource::Ungsam as i32);
         assert_eq!(participant.referral_id, "r-1");

@@ -8,10 +8,15 @@
 //! - [`store`]: entities, migrations and queries; every query is scoped to the caller's municipality and
 //!   audited, and every registration is idempotent (on `request_id` or on the referral's identifier).
 //! - [`grpc`]: the `InsatserService` transport.
+//! - [`reports`]: delivery of reports to bistand and outcomes to Ungsam, later if they are down, never
+//!   without the consent to report back.
 
 pub mod domain;
 pub mod grpc;
+pub mod reports;
 pub mod store;
+
+use std::sync::Arc;
 
 use trappan_api::insatser::v1::insatser_service_server::InsatserServiceServer;
 use trappan_platform::auth::{Policy, Role};
@@ -38,6 +43,24 @@ impl ServiceDefinition for Insatser {
             .allow(&method("GetParticipant"), &[Arbetsmarknadskoordinator, Enhetschef])
             .allow(&method("ListParticipants"), &[Arbetsmarknadskoordinator, Enhetschef])
             .allow(&method("StreamChanges"), &[System])
+            .allow(&method("GetUnitRules"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("UpdateUnitRules"), &[Enhetschef])
+            .allow(&method("CreatePlan"), &[Arbetsmarknadskoordinator])
+            .allow(&method("RevisePlan"), &[Arbetsmarknadskoordinator])
+            .allow(&method("GetPlan"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("ListPlanRevisions"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("ListCatalogueEntries"), &[Arbetsmarknadskoordinator, Enhetschef])
+            // The unit's manager maintains the catalogue.
+            .allow(&method("CreateCatalogueEntry"), &[Enhetschef])
+            .allow(&method("CreateEmployer"), &[Arbetsmarknadskoordinator])
+            .allow(&method("ListEmployers"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("StartIntervention"), &[Arbetsmarknadskoordinator])
+            .allow(&method("EndIntervention"), &[Arbetsmarknadskoordinator])
+            .allow(&method("ListInterventions"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("RecordAttendance"), &[Arbetsmarknadskoordinator])
+            .allow(&method("ListFollowUps"), &[Arbetsmarknadskoordinator, Enhetschef])
+            .allow(&method("RecordFollowUp"), &[Arbetsmarknadskoordinator])
+            .allow(&method("ExitParticipant"), &[Arbetsmarknadskoordinator])
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {
@@ -46,7 +69,8 @@ impl ServiceDefinition for Insatser {
                 .max_decoding_message_size(context.max_message_bytes())
                 .max_encoding_message_size(context.max_message_bytes()),
         );
-        Vec::new()
+        let handler = Arc::new(reports::ReportDelivery::new(context.clone()));
+        vec![Box::pin(context.dispatcher.clone().run(handler, context.shutdown.clone()))]
     }
 }
 
@@ -57,7 +81,30 @@ mod tests {
     #[test]
     fn the_policy_covers_every_method_of_the_contract() {
         let policy = Insatser::policy();
-        for name in ["ReceiveReferral", "CreateParticipant", "GetParticipant", "ListParticipants", "StreamChanges"] {
+        for name in [
+            "ReceiveReferral",
+            "CreateParticipant",
+            "GetParticipant",
+            "ListParticipants",
+            "StreamChanges",
+            "GetUnitRules",
+            "UpdateUnitRules",
+            "CreatePlan",
+            "RevisePlan",
+            "GetPlan",
+            "ListPlanRevisions",
+            "ListCatalogueEntries",
+            "CreateCatalogueEntry",
+            "CreateEmployer",
+            "ListEmployers",
+            "StartIntervention",
+            "EndIntervention",
+            "ListInterventions",
+            "RecordAttendance",
+            "ListFollowUps",
+            "RecordFollowUp",
+            "ExitParticipant",
+        ] {
             assert!(policy.methods().any(|m| m == format!("{SERVICE}{name}")), "{name} has no policy");
         }
         assert!(policy.permits(&format!("{SERVICE}ReceiveReferral"), Role::System));

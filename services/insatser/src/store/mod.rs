@@ -4,12 +4,19 @@
 //! to the audit log in the same transaction as the read or change.
 
 pub mod entities;
+pub mod follow_ups;
 pub mod migrations;
+pub mod plans;
+pub mod reports;
+pub mod rules;
+pub mod work;
 
+use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use trappan_api::common::v1 as common;
 use trappan_api::insatser::v1 as api;
 use trappan_platform::audit::{self, Outcome};
 use trappan_platform::auth::CallContext;
@@ -19,7 +26,12 @@ use trappan_platform::personnummer::Personnummer;
 use trappan_platform::store::{PageRequest, is_unique_violation};
 use uuid::Uuid;
 
-pub use entities::participant;
+use crate::domain::ExitOutcome;
+
+pub use entities::{
+    absence_report, attendance, catalogue_entry, employer, follow_up, intervention, participant, plan_revision,
+    unit_rules,
+};
 pub use migrations::Migrator;
 
 /// The audit log's name for a participant record.
@@ -129,6 +141,78 @@ pub struct NewParticipant {
     pub source: ParticipantSource,
     /// Whether the person consented to reports back to the referring unit.
     pub report_back_allowed: bool,
+    /// The registration date (today for referrals).
+    pub registered_on: NaiveDate,
+    /// Whether the person was born abroad, when known.
+    pub born_abroad: Option<bool>,
+}
+
+/// The contract's age band of an age in whole years (the feed's bands, not the domain's reporting bands).
+pub fn contract_age_band(age: u32) -> common::AgeBand {
+    match age {
+        0..=17 => common::AgeBand::Under18,
+        18..=24 => common::AgeBand::AgeBand1824,
+        25..=29 => common::AgeBand::AgeBand2529,
+        30..=39 => common::AgeBand::AgeBand3039,
+        40..=49 => common::AgeBand::AgeBand4049,
+        50..=59 => common::AgeBand::AgeBand5059,
+        60..=64 => common::AgeBand::AgeBand6064,
+        _ => common::AgeBand::AgeBand65AndOver,
+    }
+}
+
+/// The contract's value of an exit outcome.
+pub fn exit_outcome_to_api(outcome: ExitOutcome) -> common::ExitOutcome {
+    match outcome {
+        ExitOutcome::OrdinaryEmployment => common::ExitOutcome::OrdinaryEmployment,
+        ExitOutcome::SubsidisedEmployment => common::ExitOutcome::SubsidisedEmployment,
+        ExitOutcome::Studies => common::ExitOutcome::Studies,
+        ExitOutcome::OtherAuthorityOrProgramme => common::ExitOutcome::OtherAuthority,
+        ExitOutcome::Moved => common::ExitOutcome::Moved,
+        ExitOutcome::Interrupted => common::ExitOutcome::Interrupted,
+        ExitOutcome::Unknown => common::ExitOutcome::Unknown,
+    }
+}
+
+/// The exit outcome of a contract value; `None` for UNSPECIFIED and unknown values.
+pub fn exit_outcome_from_api(value: i32) -> Option<ExitOutcome> {
+    ExitOutcome::ALL.into_iter().find(|outcome| exit_outcome_to_api(*outcome) as i32 == value)
+}
+
+/// The day a participant was registered (rows from before the date was recorded: the creation day).
+pub fn registered_on(row: &participant::Model) -> NaiveDate {
+    row.registered_on.unwrap_or_else(|| row.created_at.date_naive())
+}
+
+/// Reads a participant of the caller's municipality inside `txn`, locking its row on PostgreSQL so that
+/// changes to one participant's path (attendance, plan, exit) happen one at a time.
+pub(crate) async fn participant_for_update(
+    txn: &DatabaseTransaction,
+    context: &CallContext,
+    id: Uuid,
+) -> ServiceResult<participant::Model> {
+    let mut query = participant::Entity::find_by_id(id).filter(participant::Column::Kommun.eq(context.kommun()));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.one(txn).await?.ok_or(ServiceError::NotFound("participant"))
+}
+
+/// Refuses a change to the path of a participant who has exited.
+pub(crate) fn require_active(participant: &participant::Model) -> ServiceResult<()> {
+    if participant.exited_on.is_some() {
+        return Err(ServiceError::FailedPrecondition("the participant has exited (avslut)".into()));
+    }
+    Ok(())
+}
+
+/// Which participants a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParticipantFilter {
+    /// Only active (`Some(false)`) or only exited (`Some(true)`) participants.
+    pub exited: Option<bool>,
+    /// Only the caller's participants (the caller is the responsible coordinator).
+    pub only_mine: bool,
 }
 
 /// The participant already registered under `origin`'s idempotency key, if any.
@@ -176,6 +260,12 @@ pub async fn register_participant(
         consent_id: Set(consent_id),
         reason: Set(reason),
         created_at: Set(chrono::Utc::now()),
+        registered_on: Set(Some(new.registered_on)),
+        born_abroad: Set(new.born_abroad),
+        coordinator: Set(None),
+        plan_start: Set(None),
+        exited_on: Set(None),
+        exit_outcome: Set(None),
     }
     .insert(&txn)
     .await;
@@ -195,7 +285,9 @@ pub async fn register_participant(
         &api::ParticipantRegisteredEvent {
             participant_id: id.to_string(),
             source: new.source.to_api() as i32,
-            ..Default::default()
+            age_band: contract_age_band(new.personnummer.age_on(new.registered_on)) as i32,
+            born_abroad: new.born_abroad,
+            registered_on: Some(trappan_platform::grpc::to_date(new.registered_on)),
         },
     )
     .await?;
@@ -225,10 +317,19 @@ pub async fn get_participant(
 pub async fn list_participants(
     db: &DatabaseConnection,
     context: &CallContext,
+    filter: ParticipantFilter,
     page: PageRequest,
 ) -> ServiceResult<(Vec<participant::Model>, Option<Uuid>)> {
     let txn = db.begin().await?;
     let mut query = participant::Entity::find().filter(participant::Column::Kommun.eq(context.kommun()));
+    match filter.exited {
+        Some(true) => query = query.filter(participant::Column::ExitedOn.is_not_null()),
+        Some(false) => query = query.filter(participant::Column::ExitedOn.is_null()),
+        None => {}
+    }
+    if filter.only_mine {
+        query = query.filter(participant::Column::Coordinator.eq(context.caller.subject.as_str()));
+    }
     if let Some(after) = page.after {
         query = query.filter(participant::Column::Id.lt(after));
     }
@@ -292,6 +393,8 @@ mod tests {
                 family_name: "Andersson".into(),
                 source: ParticipantSource::EkonomisktBistand,
                 report_back_allowed: true,
+                registered_on: NaiveDate::from_ymd_opt(2020, 3, 2).expect("a date"),
+                born_abroad: None,
             }
         }
 
@@ -360,14 +463,72 @@ mod tests {
                     get_participant(&db, &koordinator, elsewhere.id).await,
                     Err(ServiceError::NotFound("participant"))
                 ));
-                let (page, next) =
-                    list_participants(&db, &koordinator, PageRequest { size: 2, after: None }).await.expect("page 1");
+                let (page, next) = list_participants(
+                    &db,
+                    &koordinator,
+                    ParticipantFilter::default(),
+                    PageRequest { size: 2, after: None },
+                )
+                .await
+                .expect("page 1");
                 assert_eq!(page.iter().map(|p| p.id).collect::<Vec<_>>(), [other.id, first.id]);
-                let (rest, end) =
-                    list_participants(&db, &koordinator, PageRequest { size: 2, after: next }).await.expect("page 2");
+                let (rest, end) = list_participants(
+                    &db,
+                    &koordinator,
+                    ParticipantFilter::default(),
+                    PageRequest { size: 2, after: next },
+                )
+                .await
+                .expect("page 2");
                 assert_eq!(rest.iter().map(|p| p.id).collect::<Vec<_>>(), [a.id]);
                 assert_eq!(end, None);
                 assert_eq!(count::<trappan_platform::audit::entity::Entity>(&db).await, 4 + 1 + 3);
+            }
+        }
+
+        #[tokio::test]
+        async fn reports_go_back_only_with_consent_and_stop_when_it_is_withdrawn() {
+            use reports::{BistandReport, report_outcome_to_ungsam, report_to_bistand, stop_reporting_back};
+            for backend in backends() {
+                let database = TestDatabase::create(backend).await;
+                let db = migrated(&database).await;
+                let system = caller_context("0767", Role::System);
+                let kommun = system.caller.kommun.clone();
+                let day = NaiveDate::from_ymd_opt(2020, 6, 1).expect("a date");
+                let allowed = register_participant(&db, &system, referral("r-allowed")).await.expect("allowed");
+                let not_allowed = register_participant(
+                    &db,
+                    &system,
+                    NewParticipant { report_back_allowed: false, ..referral("r-not-allowed") },
+                )
+                .await
+                .expect("not allowed");
+                let exited = BistandReport::Exited(ExitOutcome::Studies);
+                assert!(report_to_bistand(&db, &kommun, &allowed, day, exited.clone()).await.expect("enqueue"));
+                assert!(!report_to_bistand(&db, &kommun, &not_allowed, day, exited.clone()).await.expect("none"));
+                // A bistand referral's outcome does not go to Ungsam.
+                assert!(
+                    !report_outcome_to_ungsam(&db, &kommun, &allowed, ExitOutcome::Studies, day).await.expect("none")
+                );
+                assert_eq!(count::<trappan_platform::delivery::entity::Entity>(&db).await, 1);
+
+                // Another municipality's referral with the same id is not touched.
+                assert_eq!(
+                    stop_reporting_back(&db, "0180", ParticipantSource::EkonomisktBistand, "r-allowed")
+                        .await
+                        .expect("none"),
+                    0
+                );
+                assert_eq!(
+                    stop_reporting_back(&db, "0767", ParticipantSource::EkonomisktBistand, "r-allowed")
+                        .await
+                        .expect("one"),
+                    1
+                );
+                let stopped = get_participant(&db, &system, allowed.id).await.expect("read");
+                assert!(!stopped.report_back_allowed);
+                assert!(!report_to_bistand(&db, &kommun, &stopped, day, exited).await.expect("none after withdrawal"));
+                assert_eq!(count::<trappan_platform::delivery::entity::Entity>(&db).await, 1);
             }
         }
     }
