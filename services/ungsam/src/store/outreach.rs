@@ -203,29 +203,38 @@ pub async fn list_contacts(
 pub async fn exit_aged_out(db: &DatabaseConnection, context: &CallContext, today: NaiveDate) -> ServiceResult<u32> {
     let rule = TargetGroupRule::default();
     let active: Vec<&str> = Status::ALL.into_iter().filter(|s| s.is_active()).map(Status::code).collect();
-    let txn = db.begin().await?;
-    let candidates = young_person::Entity::find()
+    let candidates: Vec<(Uuid, String)> = young_person::Entity::find()
+        .select_only()
+        .column(young_person::Column::Id)
+        .column(young_person::Column::Personnummer)
         .filter(young_person::Column::Kommun.eq(context.kommun()))
         .filter(young_person::Column::Status.is_in(active))
         .order_by_asc(young_person::Column::Id)
-        .all(&txn)
+        .into_tuple()
+        .all(db)
         .await?;
     let mut exited = 0;
-    for person in candidates {
-        let Ok(personnummer) = Personnummer::parse(&person.personnummer) else {
-            tracing::warn!(young_person_id = %person.id, "stored identity number does not parse");
+    for (id, number) in candidates {
+        let Ok(personnummer) = Personnummer::parse(&number) else {
+            tracing::warn!(young_person_id = %id, "stored identity number does not parse");
             continue;
         };
         let birth = personnummer.birth_date();
-        let Some(on) = rule.aged_out_on(birth).filter(|_| rule.has_aged_out(birth, today)) else {
+        let Some(birthday) = rule.aged_out_on(birth).filter(|_| rule.has_aged_out(birth, today)) else {
             continue;
         };
+        // One transaction per person: a short hold of the feed lock, and one failure stops no one else.
+        let txn = db.begin().await?;
+        let person = find_young_person(&txn, context, id).await?;
+        if !status_of(&person)?.is_active() {
+            continue;
+        }
         // The exit counts from the birthday, but never before the person was identified.
-        let on = on.max(identified_on(&person));
+        let on = birthday.max(identified_on(&person));
         apply_status(&txn, context, person, Status::Exited(ExitReason::AgedOut), on, "aged_out", None).await?;
+        txn.commit().await?;
         exited += 1;
     }
-    txn.commit().await?;
     Ok(exited)
 }
 
