@@ -251,6 +251,9 @@ pub struct Summary {
     pub median_days_to_first_contact: Option<f64>,
 }
 
+/// What a summary reads of one person: status, identified, first reached, last contact, registered.
+type SummaryRow = (String, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>, chrono::DateTime<chrono::Utc>);
+
 /// The median of `values` (sorted here); `None` when empty.
 pub fn median(mut values: Vec<i64>) -> Option<f64> {
     values.sort_unstable();
@@ -270,17 +273,16 @@ pub async fn summary(
     coach: Option<String>,
     due_by: NaiveDate,
 ) -> ServiceResult<Summary> {
-    let rows: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>, chrono::DateTime<chrono::Utc>)> =
-        super::summary_query(context, coach)
-            .select_only()
-            .column(young_person::Column::Status)
-            .column(young_person::Column::IdentifiedOn)
-            .column(young_person::Column::FirstReachedOn)
-            .column(young_person::Column::LastContactOn)
-            .column(young_person::Column::CreatedAt)
-            .into_tuple()
-            .all(db)
-            .await?;
+    let rows: Vec<SummaryRow> = super::summary_query(context, coach)
+        .select_only()
+        .column(young_person::Column::Status)
+        .column(young_person::Column::IdentifiedOn)
+        .column(young_person::Column::FirstReachedOn)
+        .column(young_person::Column::LastContactOn)
+        .column(young_person::Column::CreatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut counts = [0u32; Status::ALL.len()];
     let mut not_yet_contacted = 0;
     let mut contacts_due = 0;
