@@ -12,6 +12,7 @@ use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, eventually, new_reques
 use prost::Message;
 use sea_orm::EntityTrait;
 use tonic::Code;
+use tonic_types::StatusExt;
 use trappan_api::common::v1::{Date, ExitOutcome, PersonIdentityNumber};
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
@@ -230,6 +231,11 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
             .await
             .expect_err("invalid");
         assert_eq!(invalid.code(), Code::InvalidArgument);
+        let fields: Vec<String> = invalid
+            .get_details_bad_request()
+            .map(|bad| bad.field_violations.into_iter().map(|v| v.field).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, ["report_id", "outcome", "exited_on"]);
         suite
     })
     .await;

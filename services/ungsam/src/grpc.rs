@@ -609,15 +609,17 @@ impl UngsamService for UngsamApi {
             }
             Ok(outcome) => Some(outcome),
         };
-        let exited_on = collect(past_date(body.exited_on.as_ref(), "exited_on", today()), &mut violations)?;
+        let exited_on = if body.exited_on.is_none() {
+            violations.push(FieldViolation::new("exited_on", "is required"));
+            None
+        } else {
+            collect(past_date(body.exited_on.as_ref(), "exited_on", today()), &mut violations)?
+        };
         let (Some(report_id), Some(handover_id), Some(outcome), Some(exited_on)) =
             (report_id, handover_id, outcome, exited_on)
         else {
             return Err(ServiceError::InvalidArgument(violations).into());
         };
-        if body.exited_on.is_none() {
-            return Err(ServiceError::invalid("exited_on", "is required").into());
-        }
         store::handovers::receive_outcome(
             self.context.store.db()?,
             &context,

@@ -12,7 +12,7 @@ use trappan_platform::auth::CallContext;
 use trappan_platform::error::{ServiceError, ServiceResult};
 use uuid::Uuid;
 
-use super::{YoungPersonView, consent, find_young_person, handover, handovers, view, young_person};
+use super::{YoungPersonView, consent, handover, handovers, lock_young_person, view, young_person};
 use crate::domain::{ConsentScope, DataField};
 
 /// The consent in force for `scope`, if any.
@@ -38,7 +38,7 @@ pub async fn record_consent(
     given_on: NaiveDate,
 ) -> ServiceResult<YoungPersonView> {
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, young_person_id).await?;
+    let person = lock_young_person(&txn, context, young_person_id).await?;
     if active_consent(&txn, person.id, scope).await?.is_none() {
         let id = Uuid::now_v7();
         consent::ActiveModel {
@@ -69,7 +69,7 @@ pub async fn withdraw_consent(
     scope: ConsentScope,
 ) -> ServiceResult<YoungPersonView> {
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, young_person_id).await?;
+    let person = lock_young_person(&txn, context, young_person_id).await?;
     let Some(consent) = active_consent(&txn, person.id, scope).await? else {
         return Err(ServiceError::FailedPrecondition(format!("no consent for {} is in force", scope.code())));
     };
@@ -123,7 +123,7 @@ pub async fn update_support_details(
     plan: Option<String>,
 ) -> ServiceResult<YoungPersonView> {
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, young_person_id).await?;
+    let person = lock_young_person(&txn, context, young_person_id).await?;
     let mut row: young_person::ActiveModel = person.clone().into();
     for (value, field, scope) in
         [(&needs, DataField::Needs, ConsentScope::Needs), (&plan, DataField::Plans, ConsentScope::Plans)]

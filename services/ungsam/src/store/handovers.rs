@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 use trappan_api::common::v1 as common;
 use trappan_api::ungsam::v1 as api;
@@ -19,7 +19,7 @@ use trappan_platform::store::is_unique_violation;
 use uuid::Uuid;
 
 use super::{
-    apply_status, consents, exit_reason_for, find_young_person, handover, identified_on, status_of, young_person,
+    apply_status, consents, exit_reason_for, handover, identified_on, lock_young_person, status_of, young_person,
 };
 use crate::domain::{ConsentScope, Status};
 
@@ -73,7 +73,7 @@ pub async fn hand_over(
         return Ok(existing);
     }
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, young_person_id).await?;
+    let person = lock_young_person(&txn, context, young_person_id).await?;
     let status = status_of(&person)?;
     if !matches!(status, Status::InDialogue | Status::InActivity) {
         return Err(ServiceError::FailedPrecondition(format!(
@@ -208,6 +208,7 @@ pub async fn receive_outcome(
     let txn = db.begin().await?;
     let row = handover::Entity::find_by_id(handover_id)
         .filter(handover::Column::Kommun.eq(context.kommun()))
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("handover"))?;
@@ -223,7 +224,7 @@ pub async fn receive_outcome(
             row.state
         )));
     }
-    let person = find_young_person(&txn, context, row.young_person_id).await?;
+    let person = lock_young_person(&txn, context, row.young_person_id).await?;
     let mut settled: handover::ActiveModel = row.into();
     settled.outcome = Set(Some(outcome as i32));
     settled.outcome_report_id = Set(Some(report_id));

@@ -247,6 +247,22 @@ pub async fn find_young_person(
         .ok_or(ServiceError::NotFound("young person"))
 }
 
+/// Reads a young person of the caller's municipality for a change, locking the row until the transaction
+/// ends (PostgreSQL; SQLite serialises writers anyway), so two concurrent changes cannot both start from
+/// the same status.
+pub async fn lock_young_person(
+    conn: &impl ConnectionTrait,
+    context: &CallContext,
+    id: Uuid,
+) -> ServiceResult<young_person::Model> {
+    young_person::Entity::find_by_id(id)
+        .filter(young_person::Column::Kommun.eq(context.kommun()))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("young person"))
+}
+
 async fn young_person_by_request(
     conn: &impl ConnectionTrait,
     context: &CallContext,

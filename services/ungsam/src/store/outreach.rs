@@ -17,7 +17,8 @@ use trappan_platform::store::{PageRequest, is_unique_violation};
 use uuid::Uuid;
 
 use super::{
-    YoungPersonView, apply_status, find_young_person, identified_on, outreach_contact, status_of, view, young_person,
+    YoungPersonView, apply_status, find_young_person, identified_on, lock_young_person, outreach_contact, status_of,
+    view, young_person,
 };
 use crate::domain::{ContactChannel, ContactOutcome, ExitReason, Status, TargetGroupRule, implied_transitions};
 
@@ -55,7 +56,7 @@ pub async fn change_status(
     exit_outcome: Option<common::ExitOutcome>,
 ) -> ServiceResult<YoungPersonView> {
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, id).await?;
+    let person = lock_young_person(&txn, context, id).await?;
     not_before_identification(&person, on, "changed_on")?;
     let row = apply_status(&txn, context, person, to, on, "manual", exit_outcome).await?;
     let view = view(&txn, row).await?;
@@ -106,7 +107,7 @@ pub async fn record_contact(
         return Ok((existing, view(db, person).await?));
     }
     let txn = db.begin().await?;
-    let person = find_young_person(&txn, context, new.young_person_id).await?;
+    let person = lock_young_person(&txn, context, new.young_person_id).await?;
     not_before_identification(&person, new.contacted_on, "contact.contacted_on")?;
     let current = status_of(&person)?;
     if !current.is_active() {
@@ -225,7 +226,7 @@ pub async fn exit_aged_out(db: &DatabaseConnection, context: &CallContext, today
         };
         // One transaction per person: a short hold of the feed lock, and one failure stops no one else.
         let txn = db.begin().await?;
-        let person = find_young_person(&txn, context, id).await?;
+        let person = lock_young_person(&txn, context, id).await?;
         if !status_of(&person)?.is_active() {
             continue;
         }
