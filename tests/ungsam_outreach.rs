@@ -616,6 +616,26 @@ async fn partners_activities_and_the_coach_view() {
             .into_inner();
         assert_eq!(contacted.young_people.len(), 1);
         assert!(!contacted.next_page_token.is_empty());
+        let due = |days: i32| {
+            let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
+            async move {
+                client
+                    .list_young_people(ungsam::ListYoungPeopleRequest {
+                        contact_due_after_days: days,
+                        mine: true,
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("list")
+                    .into_inner()
+                    .young_people
+                    .len()
+            }
+        };
+        // Last attempts 26 and 20 days ago, and one identified 30 days ago without attempts.
+        assert_eq!(due(14).await, 3);
+        assert_eq!(due(25).await, 2);
+        assert_eq!(due(31).await, 0);
         let another_coach = suite
             .ungsam_as(Role::Ungdomscoach, KOMMUN, "another-coach")
             .get_outreach_summary(ungsam::GetOutreachSummaryRequest { mine: true, contact_interval_days: 0 })

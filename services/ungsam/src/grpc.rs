@@ -1114,6 +1114,45 @@ mod tests {
         assert_eq!(found[0].field, "young_person.source");
     }
 
+    proptest::proptest! {
+        /// Whatever a row holds, an import either registers someone 18–24 in the month of identification
+        /// or rejects the row with a reason that quotes none of its values.
+        #[test]
+        fn imported_rows_are_in_the_target_group_or_rejected_without_quoting_them(
+            given in "[A-Z][a-z]{5,10}",
+            family in "[A-Z][a-z]{5,10}",
+            serial in 0u32..1000,
+            years_old in 10i32..60,
+            month in 1u32..=12,
+            source in proptest::sample::select(vec!["af", "skola", "kaa", "Mars", "Ovrigt", ""]),
+        ) {
+            let birth = day(2025 - years_old, month, 14);
+            let pnr = number(birth, serial);
+            let csv = format!("personnummer,namn,kanal,kontakt,kalla\n{pnr},{given} {family},,,{source}\n");
+            let rows = parse_import(&csv, |p| {
+                Personnummer::parse_at(p, today()).map(|p| p.birth_date()).map_err(|e| e.to_string())
+            })
+            .expect("the header is right");
+            proptest::prop_assert_eq!(rows.len(), 1);
+            let outcome = match &rows[0] {
+                Ok(row) => import_row(row, today(), today()),
+                Err(reject) => Err(rejected(reject.row_number, &reject.field.to_string(), reject.reason.to_string())),
+            };
+            match outcome {
+                Ok(person) => {
+                    proptest::prop_assert!((18..=24).contains(&person.age));
+                    proptest::prop_assert_eq!((person.given_name, person.family_name), (given, family));
+                }
+                Err(result) => {
+                    let text = format!("{} {}", result.field, result.reason);
+                    proptest::prop_assert!(!text.contains(&pnr[..8]) && !text.contains(&pnr[2..]));
+                    proptest::prop_assert!(!text.contains(&given) && !text.contains(&family));
+                    proptest::prop_assert!(source.is_empty() || !text.contains(source));
+                }
+            }
+        }
+    }
+
     #[test]
     fn stored_rows_convert_to_the_contract() {
         let row = store::young_person::Model {

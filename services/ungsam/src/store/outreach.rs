@@ -326,6 +326,60 @@ mod tests {
         assert_eq!(median(vec![10, 1, 3, 4]), Some(3.5));
     }
 
+    #[tokio::test]
+    async fn the_exit_at_25_happens_on_the_birthday_and_only_once() {
+        use sea_orm_migration::MigratorTrait;
+        use trappan_platform::auth::Kommun;
+        use trappan_platform::testing::{TestDatabase, backends};
+
+        use crate::domain::IdentificationSource;
+        use crate::store::{Migrator, NewYoungPerson, create_young_person, get_young_person};
+
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        for backend in backends() {
+            let database = TestDatabase::create(backend).await;
+            let db = trappan_platform::store::connect(&database.url).await.expect("connect");
+            Migrator::up(&db, None).await.expect("migrate");
+            let context = CallContext::system(Kommun::parse("0767").expect("a kommun"), "test");
+            let person = |birth: NaiveDate, serial: u16| NewYoungPerson {
+                request_id: Uuid::now_v7(),
+                personnummer: Personnummer::for_birth(birth, serial).expect("a number"),
+                given_name: "Alva".into(),
+                family_name: "Lind".into(),
+                source: IdentificationSource::School,
+                age: 20,
+                identified_on: day(2020, 9, 1),
+                contact_channel: None,
+                contact_detail: None,
+            };
+            let turning = create_young_person(&db, &context, person(day(2000, 6, 10), 123)).await.expect("create");
+            let younger = create_young_person(&db, &context, person(day(2000, 6, 11), 124)).await.expect("create");
+
+            assert_eq!(exit_aged_out(&db, &context, day(2025, 6, 9)).await.expect("run"), 0);
+            assert_eq!(exit_aged_out(&db, &context, day(2025, 6, 10)).await.expect("run"), 1);
+            assert_eq!(exit_aged_out(&db, &context, day(2025, 6, 10)).await.expect("run"), 0);
+            let exited = get_young_person(&db, &context, turning.person.id).await.expect("get");
+            assert_eq!(exited.person.status, "exited_aged_out");
+            let last = exited.history.last().expect("history");
+            assert_eq!((last.changed_on, last.cause.as_str()), (day(2025, 6, 10), "aged_out"));
+            let other = get_young_person(&db, &context, younger.person.id).await.expect("get");
+            assert_eq!(other.person.status, "identified");
+            assert_eq!(exit_aged_out(&db, &context, day(2025, 6, 11)).await.expect("run"), 1);
+
+            let events: Vec<api::StatusChangedEvent> = outbox::entity::Entity::find()
+                .all(&db)
+                .await
+                .expect("outbox")
+                .into_iter()
+                .filter(|row| row.event_type.ends_with("StatusChangedEvent"))
+                .map(|row| prost::Message::decode(row.payload.as_slice()).expect("an event"))
+                .collect();
+            assert_eq!(events.len(), 2);
+            assert!(events.iter().all(|e| e.aged_out && e.to_status == "exited" && e.from_status == "identified"));
+            assert!(events.iter().all(|e| e.exit_outcome == common::ExitOutcome::Unknown as i32));
+        }
+    }
+
     #[test]
     fn outcome_codes_round_trip() {
         for outcome in [ContactOutcome::Reached, ContactOutcome::NotReached, ContactOutcome::Declined] {
