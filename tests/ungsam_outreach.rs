@@ -451,6 +451,10 @@ async fn withdrawing_consent_erases_what_it_covered() {
         assert_eq!(withdrawn.needs, "");
         assert_eq!(withdrawn.plan, "praktik i vår");
         assert_eq!(withdrawn.consent_scopes, [C::Plans as i32]);
+        let recorded: Vec<(i32, bool)> =
+            withdrawn.consents.iter().map(|c| (c.scope, c.withdraw_time.is_some())).collect();
+        assert_eq!(recorded, [(C::Needs as i32, true), (C::Plans as i32, false)]);
+        assert_eq!(withdrawn.consents[0].given_on, Some(date(today())));
         assert_eq!(
             (withdrawn.given_name.as_str(), withdrawn.source),
             ("Nora", ungsam::IdentificationSource::School as i32)

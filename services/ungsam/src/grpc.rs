@@ -15,8 +15,8 @@ use trappan_platform::store::{PageRequest, next_page_token};
 
 use crate::domain::target_group::age_on;
 use crate::domain::{
-    ContactChannel, ContactOutcome, Eligibility, ExitReason, IdentificationSource, ImportRow, TargetGroupRule,
-    parse_import,
+    ConsentScope, ContactChannel, ContactOutcome, Eligibility, ExitReason, IdentificationSource, ImportRow,
+    TargetGroupRule, parse_import,
 };
 use crate::store::handovers::api_state;
 use crate::store::import::Registered;
@@ -303,6 +303,17 @@ fn to_api_young_person(view: YoungPersonView) -> api::YoungPerson {
         handover: view.handover.as_ref().map(to_api_handover),
         exit_outcome: row.exit_outcome.unwrap_or_default(),
         first_reached_on: row.first_reached_on.map(to_date),
+        consents: view
+            .consent_records
+            .iter()
+            .map(|consent| api::ConsentRecord {
+                consent_id: consent.id.to_string(),
+                scope: ConsentScope::from_code(&consent.scope).map_or(api::ConsentScope::Unspecified, store::api_scope)
+                    as i32,
+                given_on: Some(to_date(consent.given_on)),
+                withdraw_time: consent.withdrawn_at.map(to_timestamp),
+            })
+            .collect(),
     }
 }
 
@@ -1175,7 +1186,13 @@ mod tests {
             first_reached_on: Some(day(2021, 3, 9)),
             last_contact_on: Some(day(2021, 3, 9)),
         };
-        let view = YoungPersonView { person: row.clone(), history: Vec::new(), consents: Vec::new(), handover: None };
+        let view = YoungPersonView {
+            person: row.clone(),
+            history: Vec::new(),
+            consents: Vec::new(),
+            consent_records: Vec::new(),
+            handover: None,
+        };
         let person = to_api_young_person(view);
         assert_eq!(person.status, api::YoungPersonStatus::Contacted as i32);
         assert_eq!(person.contact_channel, api::ContactChannel::TextMessage as i32);

@@ -175,6 +175,8 @@ pub struct YoungPersonView {
     pub history: Vec<status_change::Model>,
     /// The scopes consented to now.
     pub consents: Vec<ConsentScope>,
+    /// Every consent recorded, in force or withdrawn, oldest first.
+    pub consent_records: Vec<consent::Model>,
     /// The newest handover.
     pub handover: Option<handover::Model>,
 }
@@ -192,18 +194,22 @@ pub async fn views(conn: &impl ConnectionTrait, rows: Vec<young_person::Model>) 
         history.entry(change.young_person_id).or_default().push(change);
     }
     let mut consents: HashMap<Uuid, Vec<ConsentScope>> = HashMap::new();
+    let mut records: HashMap<Uuid, Vec<consent::Model>> = HashMap::new();
     for row in consent::Entity::find()
         .filter(consent::Column::YoungPersonId.is_in(ids.clone()))
-        .filter(consent::Column::WithdrawnAt.is_null())
+        .order_by_asc(consent::Column::Id)
         .all(conn)
         .await?
     {
-        if let Some(scope) = ConsentScope::from_code(&row.scope) {
+        if row.withdrawn_at.is_none()
+            && let Some(scope) = ConsentScope::from_code(&row.scope)
+        {
             let scopes = consents.entry(row.young_person_id).or_default();
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
         }
+        records.entry(row.young_person_id).or_default().push(row);
     }
     let mut handovers: HashMap<Uuid, handover::Model> = HashMap::new();
     for row in handover::Entity::find()
@@ -222,6 +228,7 @@ pub async fn views(conn: &impl ConnectionTrait, rows: Vec<young_person::Model>) 
             YoungPersonView {
                 history: history.remove(&person.id).unwrap_or_default(),
                 consents: scopes,
+                consent_records: records.remove(&person.id).unwrap_or_default(),
                 handover: handovers.remove(&person.id),
                 person,
             }
