@@ -171,6 +171,11 @@ impl TestSuite {
         UngsamServiceClient::new(self.authed(ServiceKind::Ungsam, Some(self.token(role, kommun))))
     }
 
+    /// An ungsam client for a named caller (for "my young people" views).
+    pub fn ungsam_as(&self, role: Role, kommun: &str, subject: &str) -> UngsamServiceClient<Authed> {
+        UngsamServiceClient::new(self.authed(ServiceKind::Ungsam, Some(self.token_for(role, kommun, subject))))
+    }
+
     pub fn rapport(&self, role: Role, kommun: &str) -> RapportServiceClient<Authed> {
         RapportServiceClient::new(self.authed(ServiceKind::Rapport, Some(self.token(role, kommun))))
     }

@@ -42,6 +42,9 @@ pub enum ConsentScope {
     Needs,
     /// Making and following a plan, including activities.
     Plans,
+    /// Handing the person over to the labour-market unit and hearing back how the path ended. Covers no
+    /// stored field; withdrawing it cancels a handover not yet delivered.
+    Handover,
 }
 
 impl DataField {
@@ -77,7 +80,21 @@ impl DataField {
 
 impl ConsentScope {
     /// Every scope.
-    pub const ALL: [ConsentScope; 2] = [Self::Needs, Self::Plans];
+    pub const ALL: [ConsentScope; 3] = [Self::Needs, Self::Plans, Self::Handover];
+
+    /// Stable storage code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Needs => "needs",
+            Self::Plans => "plans",
+            Self::Handover => "handover",
+        }
+    }
+
+    /// Parses a storage code.
+    pub fn from_code(code: &str) -> Option<ConsentScope> {
+        Self::ALL.into_iter().find(|scope| scope.code() == code)
+    }
 
     /// The fields that must be erased when this scope is withdrawn.
     pub fn fields_to_erase(self) -> Vec<DataField> {
@@ -110,6 +127,10 @@ mod tests {
     fn erase_on_withdrawal() {
         assert_eq!(ConsentScope::Needs.fields_to_erase(), vec![DataField::Needs]);
         assert_eq!(ConsentScope::Plans.fields_to_erase(), vec![DataField::Plans, DataField::Activities]);
+        assert!(ConsentScope::Handover.fields_to_erase().is_empty());
+        for s in ConsentScope::ALL {
+            assert_eq!(ConsentScope::from_code(s.code()), Some(s));
+        }
         for s in ConsentScope::ALL {
             assert!(!s.fields_to_erase().contains(&DataField::Name));
         }
