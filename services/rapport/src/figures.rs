@@ -187,6 +187,24 @@ pub fn exits_by_outcome(outcomes: impl Iterator<Item = i32>, threshold: u64) -> 
     (EXIT_OUTCOMES.iter().copied().zip(group.cells).collect(), group.total)
 }
 
+/// The share of exits to work or studies, published only when it reveals nothing the suppressed cells hide:
+/// the total is shown, both the work-or-studies count and the rest are at or above the threshold, and neither
+/// group has exactly one suppressed cell (whose value its group's count would otherwise give away).
+fn work_or_studies_share(
+    by_outcome: &[(i32, Figure)],
+    exits: Figure,
+    exited: &[&insatser_participant::Model],
+    threshold: u64,
+) -> Option<u64> {
+    let whole = exits.shown()?;
+    let part = count(exited.iter().filter(|p| p.exit_outcome.is_some_and(|o| WORK_OR_STUDIES.contains(&o))).count());
+    let suppressed_in = |work: bool| {
+        by_outcome.iter().filter(|(o, f)| WORK_OR_STUDIES.contains(o) == work && f.is_suppressed()).count()
+    };
+    let safe = part >= threshold && whole - part >= threshold && suppressed_in(true) != 1 && suppressed_in(false) != 1;
+    if safe { share_basis_points(part, whole) } else { None }
+}
+
 /// The labour-market unit's figures of one period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabourMarketFigures {
@@ -221,12 +239,7 @@ pub fn labour_market(
     let exited: Vec<&insatser_participant::Model> =
         participants.iter().filter(|p| p.exited_on.is_some_and(in_period)).collect();
     let (by_outcome, exits) = exits_by_outcome(exited.iter().map(|p| p.exit_outcome.unwrap_or_default()), threshold);
-    let work_or_studies_cells: Vec<Figure> =
-        by_outcome.iter().filter(|(o, _)| WORK_OR_STUDIES.contains(o)).map(|(_, f)| *f).collect();
-    let work_or_studies_bp = match (work_or_studies_cells.iter().map(|f| f.shown()).sum::<Option<u64>>(), exits) {
-        (Some(part), Figure::Shown(whole)) => share_basis_points(part, whole),
-        _ => None,
-    };
+    let work_or_studies_bp = work_or_studies_share(&by_outcome, exits, &exited, threshold);
     let days: Vec<u32> = exited.iter().filter_map(|p| p.days_to_exit.and_then(|d| u32::try_from(d).ok())).collect();
     let mut kinds: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for intervention in interventions {
