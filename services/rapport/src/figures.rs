@@ -375,6 +375,75 @@ mod tests {
         assert!(suppressed.short_term.is_suppressed() || suppressed.granted_households.is_suppressed());
     }
 
+    fn hidden(figures: &[Figure]) -> usize {
+        figures.iter().filter(|f| f.is_suppressed()).count()
+    }
+
+    proptest::proptest! {
+        /// No line of the bistand figures has exactly one suppressed entry, and what is shown is the truth.
+        #[test]
+        fn bistand_lines_never_reveal_a_suppressed_count(
+            households in proptest::collection::vec((0i32..3, 1i32..3, 1usize..13), 0..40),
+            threshold in 1u64..7,
+        ) {
+            let period = Period::Month(YearMonth { year: 2020, month: 12 });
+            let mut decisions = Vec::new();
+            for (h, (children, adults, months)) in households.iter().enumerate() {
+                for m in 0..*months {
+                    let mut d = decision(&format!("h{h}"), 202012 - i32::try_from(m).unwrap_or(0), *children);
+                    d.adults = *adults;
+                    decisions.push(d);
+                }
+            }
+            let f = bistand(period, &decisions, &[], threshold);
+            for line in [
+                [f.with_children, f.without_children, f.granted_households],
+                [f.short_term, f.long_term, f.granted_households],
+                [f.adults, f.children, f.persons],
+            ] {
+                proptest::prop_assert_ne!(hidden(&line), 1);
+                if let [Figure::Shown(a), Figure::Shown(b), Figure::Shown(total)] = line {
+                    proptest::prop_assert_eq!(a + b, total);
+                }
+            }
+            let granted = u64::try_from(households.len()).unwrap_or_default();
+            proptest::prop_assert!(f.granted_households.shown().is_none_or(|g| g == granted && g >= threshold));
+        }
+
+        /// Exits by outcome never leave exactly one suppressed entry with their total, and the share of exits to
+        /// work or studies is only published when both of its parts are at or above the threshold.
+        #[test]
+        fn exit_lines_never_reveal_a_suppressed_count(
+            outcomes in proptest::collection::vec(1i32..8, 0..60),
+            threshold in 1u64..7,
+        ) {
+            let (cells, total) = exits_by_outcome(outcomes.iter().copied(), threshold);
+            let mut line: Vec<Figure> = cells.iter().map(|(_, f)| *f).collect();
+            line.push(total);
+            proptest::prop_assert_ne!(hidden(&line), 1);
+            let date = NaiveDate::from_ymd_opt(2020, 8, 1).unwrap_or_default();
+            let participants: Vec<insatser_participant::Model> = outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| insatser_participant::Model {
+                    pseudonym: format!("p{i}"),
+                    kommun: "0767".into(),
+                    registered_on: date,
+                    exited_on: Some(date),
+                    exit_outcome: Some(*o),
+                    days_to_exit: Some(10),
+                })
+                .collect();
+            let figures = labour_market((date, date), &participants, &[], &[], threshold);
+            if figures.work_or_studies_bp.is_some() {
+                let part = outcomes.iter().filter(|o| WORK_OR_STUDIES.contains(o)).count();
+                let part = u64::try_from(part).unwrap_or_default();
+                let whole = u64::try_from(outcomes.len()).unwrap_or_default();
+                proptest::prop_assert!(part >= threshold && whole - part >= threshold);
+            }
+        }
+    }
+
     #[test]
     fn periods() {
         let august = Period::Month(YearMonth { year: 2020, month: 2 });
