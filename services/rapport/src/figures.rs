@@ -187,22 +187,22 @@ pub fn exits_by_outcome(outcomes: impl Iterator<Item = i32>, threshold: u64) -> 
     (EXIT_OUTCOMES.iter().copied().zip(group.cells).collect(), group.total)
 }
 
-/// The share of exits to work or studies, published only when it reveals nothing the suppressed cells hide:
-/// the total is shown, both the work-or-studies count and the rest are at or above the threshold, and neither
-/// group has exactly one suppressed cell (whose value its group's count would otherwise give away).
-fn work_or_studies_share(
+/// The exits to work or studies and their share of all exits, published only when they reveal nothing the
+/// suppressed cells hide: the total is shown, both the work-or-studies count and the rest are at or above the
+/// threshold, and neither group has exactly one suppressed cell (whose value its group's count would give away).
+fn work_or_studies(
     by_outcome: &[(i32, Figure)],
     exits: Figure,
     exited: &[&insatser_participant::Model],
     threshold: u64,
-) -> Option<u64> {
-    let whole = exits.shown()?;
+) -> (Figure, Option<u64>) {
+    let Some(whole) = exits.shown() else { return (Figure::Suppressed, None) };
     let part = count(exited.iter().filter(|p| p.exit_outcome.is_some_and(|o| WORK_OR_STUDIES.contains(&o))).count());
     let suppressed_in = |work: bool| {
         by_outcome.iter().filter(|(o, f)| WORK_OR_STUDIES.contains(o) == work && f.is_suppressed()).count()
     };
     let safe = part >= threshold && whole - part >= threshold && suppressed_in(true) != 1 && suppressed_in(false) != 1;
-    if safe { share_basis_points(part, whole) } else { None }
+    if safe { (Figure::Shown(part), share_basis_points(part, whole)) } else { (Figure::Suppressed, None) }
 }
 
 /// The labour-market unit's figures of one period.
@@ -216,7 +216,9 @@ pub struct LabourMarketFigures {
     pub exits: Figure,
     /// Exits by outcome.
     pub exits_by_outcome: Vec<(i32, Figure)>,
-    /// Share of exits to work or studies, when derivable from shown figures.
+    /// Exits to work or studies, shown only when that reveals no suppressed cell.
+    pub work_or_studies: Figure,
+    /// Their share of all exits, under the same condition.
     pub work_or_studies_bp: Option<u64>,
     /// Median days to exit (rounded half up).
     pub median_days_to_exit: u64,
@@ -239,7 +241,7 @@ pub fn labour_market(
     let exited: Vec<&insatser_participant::Model> =
         participants.iter().filter(|p| p.exited_on.is_some_and(in_period)).collect();
     let (by_outcome, exits) = exits_by_outcome(exited.iter().map(|p| p.exit_outcome.unwrap_or_default()), threshold);
-    let work_or_studies_bp = work_or_studies_share(&by_outcome, exits, &exited, threshold);
+    let (work_or_studies, work_or_studies_bp) = work_or_studies(&by_outcome, exits, &exited, threshold);
     let days: Vec<u32> = exited.iter().filter_map(|p| p.days_to_exit.and_then(|d| u32::try_from(d).ok())).collect();
     let mut kinds: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for intervention in interventions {
@@ -257,6 +259,7 @@ pub fn labour_market(
         by_intervention: kinds.keys().map(|k| k.to_string()).zip(kind_figures.cells).collect(),
         exits,
         exits_by_outcome: by_outcome,
+        work_or_studies,
         work_or_studies_bp,
         median_days_to_exit: median_days(&days).map_or(0, |m| m.rounded_days()),
         follow_ups: follow_up_line.total,

@@ -195,17 +195,7 @@ impl RapportApi {
                 households_by_month[slot] =
                     Some(self.bistand_figures(kommun, Period::Month(current)).await?.granted_households);
                 let labour = self.labour_market_figures(kommun, Period::Month(current)).await?;
-                let work_or_studies: Vec<u64> = labour
-                    .exits_by_outcome
-                    .iter()
-                    .filter(|(o, _)| figures::WORK_OR_STUDIES.contains(o))
-                    .filter_map(|(_, f)| f.shown())
-                    .collect();
-                exits_by_month[slot] = Some(if work_or_studies.len() == figures::WORK_OR_STUDIES.len() {
-                    Figure::Shown(work_or_studies.iter().sum())
-                } else {
-                    Figure::Suppressed
-                });
+                exits_by_month[slot] = Some(labour.work_or_studies);
             }
         }
         let ungsam = self.ungsam_figures(kommun, Period::Year(month.year)).await?;

@@ -56,7 +56,7 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "au
 
 const W: i64 = 640;
 const H: i64 = 260;
-const LEFT: i64 = 70;
+const LEFT: i64 = 100;
 const RIGHT: i64 = 20;
 const TOP: i64 = 20;
 const BOTTOM: i64 = 40;
