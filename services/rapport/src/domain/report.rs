@@ -532,7 +532,7 @@ mod tests {
         assert_eq!(nice_ceiling(98), 100);
         assert_eq!(nice_ceiling(101), 200);
         assert_eq!(nice_ceiling(350), 500);
-        assert_eq!(path_data(&[Some(0), None, Some(10), Some(5)], 10), "M70 220 M436 20 L620 120");
+        assert_eq!(path_data(&[Some(0), None, Some(10), Some(5)], 10), "M100 220 M446 20 L620 120");
         assert_eq!(escape_html("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
     }
 
