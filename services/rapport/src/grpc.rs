@@ -17,6 +17,7 @@ use crate::domain::{
 };
 use crate::figures::{self, Period};
 use crate::follower::{FeedStates, Producer};
+use crate::reports;
 use crate::store::{self, facts, queries};
 
 /// The RapportService implementation.
@@ -106,7 +107,7 @@ fn encode_period(period: Period) -> Option<api::ReportPeriod> {
 }
 
 fn dates(period: Period) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ServiceError> {
-    period.dates().ok_or_else(|| ServiceError::invalid("period", "the period is out of range"))
+    reports::dates(period)
 }
 
 fn earlier(period: Period) -> Result<Period, ServiceError> {
@@ -125,12 +126,7 @@ fn exits(outcomes: &[(i32, Figure)]) -> Vec<api::ExitOutcomeCount> {
 
 impl RapportApi {
     async fn bistand_figures(&self, kommun: &str, period: Period) -> Result<figures::BistandFigures, ServiceError> {
-        let db = self.context.store.db()?;
-        let (from, to) = period.month_keys();
-        let (window_from, _) = period.assistance_window();
-        let decisions = queries::granted_decisions(db, kommun, window_from.min(from), to).await?;
-        let payments = queries::paid_for_months(db, kommun, from, to).await?;
-        Ok(figures::bistand(period, &decisions, &payments, self.threshold()))
+        Ok(reports::bistand(self.context.store.db()?, kommun, period, self.threshold()).await?)
     }
 
     async fn labour_market_figures(
@@ -138,20 +134,11 @@ impl RapportApi {
         kommun: &str,
         period: Period,
     ) -> Result<figures::LabourMarketFigures, ServiceError> {
-        let db = self.context.store.db()?;
-        let (from, to) = dates(period)?;
-        let participants = queries::participants(db, kommun, from, to).await?;
-        let interventions = queries::interventions(db, kommun, from, to).await?;
-        let follow_ups = queries::follow_ups(db, kommun, from, to).await?;
-        Ok(figures::labour_market((from, to), &participants, &interventions, &follow_ups, self.threshold()))
+        Ok(reports::labour_market(self.context.store.db()?, kommun, period, self.threshold()).await?)
     }
 
     async fn ungsam_figures(&self, kommun: &str, period: Period) -> Result<figures::UngsamFigures, ServiceError> {
-        let db = self.context.store.db()?;
-        let (from, to) = dates(period)?;
-        let people = queries::young_people(db, kommun, from, to).await?;
-        let events = queries::ungsam_events(db, kommun, to).await?;
-        Ok(figures::ungsam((from, to), &people, &events, self.threshold()))
+        Ok(reports::ungsam(self.context.store.db()?, kommun, period, self.threshold()).await?)
     }
 
     /// Paid per month of `year` up to the period's last month, and the latest budget status up to it.

@@ -14,6 +14,7 @@ pub mod follower;
 pub mod grpc;
 pub mod kolada;
 pub mod pseudonym;
+pub mod reports;
 pub mod store;
 
 use trappan_api::rapport::v1::rapport_service_server::RapportServiceServer;
