@@ -102,14 +102,14 @@ async fn feed_bistand(feeder: &mut Feeder) {
             )
             .await;
     }
-    for (as_of, forecast) in [(7, 6_000_000_00), (8, 5_500_000_00)] {
+    for (as_of, forecast) in [(7, 600_000_000), (8, 550_000_000)] {
         feeder
             .send(
                 Producer::Bistand,
                 bistand::BudgetStatusEvent {
                     year: 2020,
                     as_of: month(2020, as_of),
-                    allocated: money(10_000_000_00),
+                    allocated: money(1_000_000_000),
                     paid_to_date: money(150_000),
                     forecast: money(forecast),
                 },
@@ -326,9 +326,9 @@ async fn events_from_the_three_feeds_end_up_in_the_right_figures() {
             .expect("budget")
             .into_inner();
         assert!(budget.budget_known);
-        assert_eq!(budget.allocated.expect("allocated").ore, 10_000_000_00);
-        assert_eq!(budget.forecast.expect("forecast").ore, 5_500_000_00, "the latest status up to the month");
-        assert_eq!(budget.forecast_minus_budget.expect("diff").ore, -4_500_000_00);
+        assert_eq!(budget.allocated.expect("allocated").ore, 1_000_000_000);
+        assert_eq!(budget.forecast.expect("forecast").ore, 550_000_000, "the latest status up to the month");
+        assert_eq!(budget.forecast_minus_budget.expect("diff").ore, -450_000_000);
         assert_eq!(budget.forecast_vs_budget.map(|c| c.basis_points), Some(-4500));
         assert_eq!(budget.paid_to_date.expect("paid").ore, 150_000);
         assert_eq!(budget.paid_by_month[7].ore, 150_000);
@@ -337,7 +337,7 @@ async fn events_from_the_three_feeds_end_up_in_the_right_figures() {
             .await
             .expect("budget")
             .into_inner();
-        assert_eq!(july.forecast.expect("forecast").ore, 6_000_000_00);
+        assert_eq!(july.forecast.expect("forecast").ore, 600_000_000);
         assert_eq!(july.paid_to_date.expect("paid").ore, 0);
 
         let children = client

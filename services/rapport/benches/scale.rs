@@ -73,7 +73,7 @@ async fn load(db: &DatabaseConnection, scale: &Scale) {
                     household: format!("{}-h{i}", scale.kommun),
                     month_key: key,
                     granted: true,
-                    granted_ore: 1_000_00,
+                    granted_ore: 100_000,
                     persons: 1 + children,
                     adults: 1,
                     children,
@@ -86,7 +86,7 @@ async fn load(db: &DatabaseConnection, scale: &Scale) {
                     kommun: scale.kommun.into(),
                     household: format!("{}-h{i}", scale.kommun),
                     month_key: key,
-                    amount_ore: 1_000_00,
+                    amount_ore: 100_000,
                     paid: true,
                     paid_on: Some(day(year, month, 25)),
                 });
@@ -140,11 +140,11 @@ async fn assert_correct(db: &DatabaseConnection, scale: &Scale) {
     assert_eq!(figures.granted_households, Figure::Shown(households));
     assert_eq!(figures.long_term, Figure::Shown(households), "every household has 12 of 12 months");
     assert_eq!(figures.children, Figure::Shown(scale.children()));
-    assert_eq!(figures.paid_ore, 1_000_00 * scale.households as i64);
+    assert_eq!(figures.paid_ore, 100_000 * scale.households as i64);
     assert_eq!(figures.median_months, 12);
     let year = reports::bistand(db, scale.kommun, Period::Year(LAST_YEAR), 5).await.unwrap();
     assert_eq!(year.granted_households, Figure::Shown(households));
-    assert_eq!(year.paid_ore, 12 * 1_000_00 * scale.households as i64);
+    assert_eq!(year.paid_ore, 12 * 100_000 * scale.households as i64);
     let labour = reports::labour_market(db, scale.kommun, Period::Year(LAST_YEAR), 5).await.unwrap();
     assert_eq!(labour.exits, Figure::Shown(scale.participants() as u64));
     assert_eq!(labour.median_days_to_exit, 156);
@@ -159,7 +159,7 @@ fn decision_event(sequence: u64, kommun: &str, i: u64) -> ChangeEvent {
         household_id: format!("ingest-h{}", i % 500),
         month: Some(ApiYearMonth { year: LAST_YEAR + 1, month: 1 }),
         outcome: bistand::DecisionOutcome::Granted as i32,
-        granted: Some(Money { ore: 500_00 }),
+        granted: Some(Money { ore: 50_000 }),
         persons: 1,
         adults: 1,
         ..Default::default()

@@ -126,7 +126,7 @@ fn exits(outcomes: &[(i32, Figure)]) -> Vec<api::ExitOutcomeCount> {
 
 impl RapportApi {
     async fn bistand_figures(&self, kommun: &str, period: Period) -> Result<figures::BistandFigures, ServiceError> {
-        Ok(reports::bistand(self.context.store.db()?, kommun, period, self.threshold()).await?)
+        reports::bistand(self.context.store.db()?, kommun, period, self.threshold()).await
     }
 
     async fn labour_market_figures(
@@ -134,11 +134,11 @@ impl RapportApi {
         kommun: &str,
         period: Period,
     ) -> Result<figures::LabourMarketFigures, ServiceError> {
-        Ok(reports::labour_market(self.context.store.db()?, kommun, period, self.threshold()).await?)
+        reports::labour_market(self.context.store.db()?, kommun, period, self.threshold()).await
     }
 
     async fn ungsam_figures(&self, kommun: &str, period: Period) -> Result<figures::UngsamFigures, ServiceError> {
-        Ok(reports::ungsam(self.context.store.db()?, kommun, period, self.threshold()).await?)
+        reports::ungsam(self.context.store.db()?, kommun, period, self.threshold()).await
     }
 
     /// Paid per month of `year` up to the period's last month, and the latest budget status up to it.

@@ -9,6 +9,15 @@ use crate::domain::{Kpi, KpiValue, is_long_term, n31001, n31807, n31816, u31803,
 use crate::figures::WORK_OR_STUDIES;
 use crate::store::facts::{bistand_decision, bistand_payment, insatser_participant, population};
 
+/// One household's year: its largest size and the months with assistance.
+#[derive(Default)]
+struct Household {
+    persons: i32,
+    adults: i32,
+    children: i32,
+    months: BTreeSet<i32>,
+}
+
 /// The five KPIs in file order, each with its value when the figures it needs are known.
 pub fn year_values(
     decisions: &[bistand_decision::Model],
@@ -18,20 +27,21 @@ pub fn year_values(
     (from, to): (NaiveDate, NaiveDate),
 ) -> Vec<(Kpi, Option<KpiValue>)> {
     // Each household with its largest size in the year and the months it had assistance.
-    let mut households: BTreeMap<&str, (i32, i32, i32, BTreeSet<i32>)> = BTreeMap::new();
+    let mut households: BTreeMap<&str, Household> = BTreeMap::new();
     for decision in decisions {
         let entry = households.entry(decision.household.as_str()).or_default();
-        entry.0 = entry.0.max(decision.persons);
-        entry.1 = entry.1.max(decision.adults);
-        entry.2 = entry.2.max(decision.children);
-        entry.3.insert(decision.month_key);
+        entry.persons = entry.persons.max(decision.persons);
+        entry.adults = entry.adults.max(decision.adults);
+        entry.children = entry.children.max(decision.children);
+        entry.months.insert(decision.month_key);
     }
-    let sum = |f: &dyn Fn(&(i32, i32, i32, BTreeSet<i32>)) -> i32| -> u64 {
+    let sum = |f: &dyn Fn(&Household) -> i32| -> u64 {
         households.values().map(|h| u64::try_from(f(h)).unwrap_or_default()).sum()
     };
-    let persons = sum(&|h| h.0);
-    let adults_long_term = sum(&|h| if is_long_term(u32::try_from(h.3.len()).unwrap_or_default()) { h.1 } else { 0 });
-    let children = sum(&|h| h.2);
+    let persons = sum(&|h| h.persons);
+    let adults_long_term =
+        sum(&|h| if is_long_term(u32::try_from(h.months.len()).unwrap_or_default()) { h.adults } else { 0 });
+    let children = sum(&|h| h.children);
     let cost: i64 = paid.iter().map(|p| p.amount_ore).sum();
     let exits: Vec<i32> = participants
         .iter()
