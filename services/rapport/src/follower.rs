@@ -308,6 +308,7 @@ pub fn fact_of(
     } else if is::<insatser::InterventionEndedEvent>(payload) {
         let ended: insatser::InterventionEndedEvent = decode(payload, sequence)?;
         Some(Fact::InterventionEnded {
+            kommun: kommun.to_string(),
             pseudonym: p("intervention", &ended.intervention_id),
             ended_on: date_of(ended.ended_on.as_ref(), payload, sequence)?,
         })
@@ -322,6 +323,7 @@ pub fn fact_of(
     } else if is::<insatser::ParticipantExitedEvent>(payload) {
         let exited: insatser::ParticipantExitedEvent = decode(payload, sequence)?;
         Some(Fact::ParticipantExited {
+            kommun: kommun.to_string(),
             pseudonym: p("participant", &exited.participant_id),
             exited_on: date_of(exited.exited_on.as_ref(), payload, sequence)?,
             outcome: exited.outcome,
@@ -340,6 +342,7 @@ pub fn fact_of(
         let contact: ungsam::ContactRecordedEvent = decode(payload, sequence)?;
         if contact.reached {
             Some(Fact::FirstReached {
+                kommun: kommun.to_string(),
                 pseudonym: p("young_person", &contact.young_person_id),
                 reached_on: date_of(contact.contacted_on.as_ref(), payload, sequence)?,
                 days: contact.days_since_identified,

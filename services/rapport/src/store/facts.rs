@@ -576,6 +576,8 @@ pub enum Fact {
     InterventionStarted(insatser_intervention::Model),
     /// An ended intervention.
     InterventionEnded {
+        /// The municipality.
+        kommun: String,
         /// The intervention's pseudonym.
         pseudonym: String,
         /// The end date.
@@ -585,6 +587,8 @@ pub enum Fact {
     FollowUp(insatser_follow_up::Model),
     /// An exit.
     ParticipantExited {
+        /// The municipality.
+        kommun: String,
         /// The participant's pseudonym.
         pseudonym: String,
         /// The exit date.
@@ -598,6 +602,8 @@ pub enum Fact {
     YoungPerson(ungsam_person::Model),
     /// A contact attempt that reached the person for the first time.
     FirstReached {
+        /// The municipality.
+        kommun: String,
         /// The young person's pseudonym.
         pseudonym: String,
         /// The date of the contact.
@@ -667,10 +673,11 @@ pub async fn write(conn: &impl ConnectionTrait, fact: Fact) -> Result<(), DbErr>
                 .exec(conn)
                 .await?;
         }
-        Fact::InterventionEnded { pseudonym, ended_on } => {
+        Fact::InterventionEnded { kommun, pseudonym, ended_on } => {
             insatser_intervention::Entity::update_many()
                 .col_expr(insatser_intervention::Column::EndedOn, Expr::value(ended_on))
                 .filter(insatser_intervention::Column::Pseudonym.eq(pseudonym))
+                .filter(insatser_intervention::Column::Kommun.eq(kommun))
                 .exec(conn)
                 .await?;
         }
@@ -680,12 +687,13 @@ pub async fn write(conn: &impl ConnectionTrait, fact: Fact) -> Result<(), DbErr>
                 .exec(conn)
                 .await?;
         }
-        Fact::ParticipantExited { pseudonym, exited_on, outcome, days } => {
+        Fact::ParticipantExited { kommun, pseudonym, exited_on, outcome, days } => {
             insatser_participant::Entity::update_many()
                 .col_expr(insatser_participant::Column::ExitedOn, Expr::value(exited_on))
                 .col_expr(insatser_participant::Column::ExitOutcome, Expr::value(outcome))
                 .col_expr(insatser_participant::Column::DaysToExit, Expr::value(days))
                 .filter(insatser_participant::Column::Pseudonym.eq(pseudonym))
+                .filter(insatser_participant::Column::Kommun.eq(kommun))
                 .exec(conn)
                 .await?;
         }
@@ -695,8 +703,9 @@ pub async fn write(conn: &impl ConnectionTrait, fact: Fact) -> Result<(), DbErr>
                 .exec(conn)
                 .await?;
         }
-        Fact::FirstReached { pseudonym, reached_on, days } => {
+        Fact::FirstReached { kommun, pseudonym, reached_on, days } => {
             if let Some(found) = ungsam_person::Entity::find_by_id(pseudonym).one(conn).await?
+                && found.kommun == kommun
                 && found.first_reached_on.is_none()
             {
                 let mut row: ungsam_person::ActiveModel = found.into();
