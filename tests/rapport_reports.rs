@@ -434,6 +434,14 @@ async fn a_replayed_event_counts_once_and_municipalities_see_only_their_own_figu
         let own = report(FED_KOMMUN).await;
         assert_eq!(shown(&own.granted_households), 2);
         assert_eq!(shown(&own.children), 3);
+        let db = suite.database(trappan_platform::config::ServiceKind::Rapport).await;
+        assert_eq!(common::count_rows(&db, "bistand_decision").await, 2);
+        assert_eq!(
+            common::count_rows(&db, "bistand_decision WHERE household IN ('h1', 'h2') OR pseudonym IN ('d1', 'd2')")
+                .await,
+            0,
+            "only keyed hashes of the producer's identifiers are stored"
+        );
         let other = report(common::KOMMUN).await;
         assert!(suppressed(&other.granted_households), "0 households elsewhere: nothing of 0765's leaks");
         suite.shutdown().await;
