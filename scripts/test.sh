@@ -17,6 +17,15 @@ if [ -z "${TRAPPAN_TEST_POSTGRES_URL:-}" ]; then
 fi
 [ -n "${TRAPPAN_TEST_POSTGRES_URL:-}" ] && echo "Store tests run on SQLite and on PostgreSQL (${TRAPPAN_TEST_POSTGRES_URL%%@*}@…)."
 
+# The management report's browser test renders it in Debian's Chromium, headless and offline.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium
+  fi
+fi
+
 cargo build --bin trappan
 cargo test --workspace --all-targets
 TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh

@@ -58,6 +58,23 @@ pub enum Command {
     },
     /// Loads the demo municipality into a running suite through its gRPC API.
     Seed,
+    /// Writes the monthly management report (self-contained HTML) of a municipality to a file. It asks the
+    /// running rapport over gRPC, as an enhetschef of the municipality with a token signed by the local dev key
+    /// (so the report shows exactly what the RPC shows, suppression included).
+    Report {
+        /// The municipality's 4-digit kommunkod.
+        #[arg(long)]
+        kommun: String,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Where to write the HTML page.
+        #[arg(long)]
+        out: PathBuf,
+        /// rapport's address; defaults to rapport's port on the configured listen host.
+        #[arg(long)]
+        rapport_url: Option<String>,
+    },
     /// Runs bistand's retention job (gallring) over all municipalities and prints what it did.
     Gallring {
         /// Reports what would be erased without changing or writing anything.
@@ -113,8 +130,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Seed => crate::demo::seed(&settings).await,
             Command::Gallring { dry_run, today } => gallring(&settings, dry_run, today).await,
+            Command::Report { kommun, month, out, rapport_url } => {
+                report(&settings, &kommun, &month, &out, rapport_url).await
+            }
         }
     })
+}
+
+async fn report(
+    settings: &Settings,
+    kommun: &str,
+    month: &str,
+    out: &std::path::Path,
+    rapport_url: Option<String>,
+) -> anyhow::Result<()> {
+    use trappan_api::rapport::v1::{GetManagementReportRequest, rapport_service_client::RapportServiceClient};
+    let kommun = Kommun::parse(kommun).ok_or_else(|| anyhow::anyhow!("kommun must be 4 digits"))?;
+    let month = trappan_rapport::domain::YearMonth::parse(month)
+        .ok_or_else(|| anyhow::anyhow!("month must be YYYY-MM, for example 2020-08"))?;
+    let url =
+        rapport_url.unwrap_or_else(|| format!("http://{}:{}", settings.server.listen_host, settings.rapport.port));
+    let caller = Caller { subject: "trappan-report".into(), role: Role::Enhetschef, kommun, unit: String::new() };
+    let token = TokenSigner::dev(settings)?.sign(&caller, Duration::from_secs(300))?;
+    let mut request = tonic::Request::new(GetManagementReportRequest {
+        month: Some(trappan_api::common::v1::YearMonth { year: month.year, month: i32::try_from(month.month)? }),
+    });
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse()?);
+    let html = RapportServiceClient::connect(url).await?.get_management_report(request).await?.into_inner().html;
+    std::fs::write(out, html)?;
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {

@@ -368,7 +368,7 @@ async fn rapport_counts_households_from_the_feed_and_suppresses_small_numbers() 
             let mut client = suite.rapport(Role::Analytiker, KOMMUN);
             async move {
                 client
-                    .get_bistand_report(rapport::GetBistandReportRequest { month })
+                    .get_bistand_report(rapport::GetBistandReportRequest { month, ..Default::default() })
                     .await
                     .expect("report")
                     .into_inner()

@@ -121,6 +121,13 @@ pub struct RapportSettings {
     pub pseudonym_key_file: Option<PathBuf>,
     /// The municipalities whose feeds rapport follows.
     pub kommuner: Vec<String>,
+    /// Counts of people below this are published as suppressed (small-number protection); default 5.
+    #[serde(default = "default_suppression_threshold")]
+    pub suppression_threshold: u64,
+}
+
+fn default_suppression_threshold() -> u64 {
+    5
 }
 
 /// Where the other services listen, for calls between services.
@@ -211,6 +218,7 @@ impl Default for Settings {
                 migrate_on_start: true,
                 pseudonym_key_file: None,
                 kommuner: vec!["0767".into()],
+                suppression_threshold: default_suppression_threshold(),
             },
             peers: PeerSettings {
                 bistand_url: format!("http://127.0.0.1:{}", ServiceKind::Bistand.default_port()),

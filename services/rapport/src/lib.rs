@@ -9,9 +9,12 @@
 //! - [`grpc`]: the `RapportService` transport.
 
 pub mod domain;
+pub mod figures;
 pub mod follower;
 pub mod grpc;
+pub mod kolada;
 pub mod pseudonym;
+pub mod reports;
 pub mod store;
 
 use trappan_api::rapport::v1::rapport_service_server::RapportServiceServer;
@@ -35,6 +38,15 @@ impl ServiceDefinition for Rapport {
         Policy::new()
             .allow(&method("GetBistandReport"), &[Enhetschef, Analytiker])
             .allow(&method("GetFeedStatus"), &[Enhetschef, Analytiker])
+            .allow(&method("GetBudgetReport"), &[Enhetschef, Analytiker])
+            .allow(&method("GetChildrenReport"), &[Enhetschef, Analytiker])
+            .allow(&method("GetLabourMarketReport"), &[Enhetschef, Analytiker])
+            .allow(&method("GetUngsamReport"), &[Enhetschef, Analytiker])
+            .allow(&method("GetUnemploymentComparison"), &[Enhetschef, Analytiker])
+            .allow(&method("GetManagementReport"), &[Enhetschef, Analytiker])
+            .allow(&method("ExportKoladaKpis"), &[Analytiker])
+            .allow(&method("ImportUnemploymentStatistics"), &[Analytiker])
+            .allow(&method("ImportPopulationFigures"), &[Analytiker])
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {

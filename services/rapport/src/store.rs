@@ -11,6 +11,9 @@ use sea_orm_migration::prelude::*;
 
 use trappan_platform::error::ServiceResult;
 
+pub mod facts;
+pub mod queries;
+
 /// Feed cursors.
 pub mod feed_cursor {
     use sea_orm::entity::prelude::*;
@@ -74,7 +77,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(ReportTables)]
+        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(ReportTables), Box::new(facts::FactTables)]
     }
 }
 
@@ -209,20 +212,29 @@ pub async fn households_registered_by(db: &DatabaseConnection, kommun: &str, mon
         .await?)
 }
 
-/// Runs `apply` and advances the cursor in one transaction.
+/// Runs `apply` and advances the cursor in one transaction; an event at or below the cursor was applied
+/// before and is skipped, so applying is idempotent per (producer, kommun, sequence). Returns whether it applied.
 pub async fn apply_event<F>(
     db: &DatabaseConnection,
     producer: &str,
     kommun: &str,
     sequence: u64,
     apply: F,
-) -> ServiceResult<()>
+) -> ServiceResult<bool>
 where
     F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction) -> futures::future::BoxFuture<'t, Result<(), DbErr>>,
 {
     let txn = db.begin().await?;
+    let applied = feed_cursor::Entity::find_by_id((producer.to_string(), kommun.to_string()))
+        .one(&txn)
+        .await?
+        .map_or(0, |row| row.applied_sequence);
+    if <i64 as TryFrom<u64>>::try_from(sequence).map_or(true, |sequence| sequence <= applied) {
+        txn.rollback().await?;
+        return Ok(false);
+    }
     apply(&txn).await?;
     advance_cursor(&txn, producer, kommun, sequence).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }

@@ -56,7 +56,7 @@ const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "au
 
 const W: i64 = 640;
 const H: i64 = 260;
-const LEFT: i64 = 70;
+const LEFT: i64 = 100;
 const RIGHT: i64 = 20;
 const TOP: i64 = 20;
 const BOTTOM: i64 = 40;
@@ -532,7 +532,7 @@ mod tests {
         assert_eq!(nice_ceiling(98), 100);
         assert_eq!(nice_ceiling(101), 200);
         assert_eq!(nice_ceiling(350), 500);
-        assert_eq!(path_data(&[Some(0), None, Some(10), Some(5)], 10), "M70 220 M436 20 L620 120");
+        assert_eq!(path_data(&[Some(0), None, Some(10), Some(5)], 10), "M100 220 M446 20 L620 120");
         assert_eq!(escape_html("a<b>&'\""), "a&lt;b&gt;&amp;&#39;&quot;");
     }
 

@@ -1,0 +1,226 @@
+//! The management report in a real browser: `trappan report` fetches it from a running suite fed with events of
+//! all three feeds, and Debian's Chromium renders it headless with the network disabled. The screenshot must show
+//! the charts in their colours, and the DOM must hold the four charts.
+
+mod common;
+mod rapport_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::TestSuite;
+use rapport_support::{FED_KOMMUN, Feeder, date, granted, money, month};
+use trappan_api::bistand::v1 as bistand;
+use trappan_api::common::v1::ExitOutcome;
+use trappan_api::insatser::v1 as insatser;
+use trappan_api::rapport::v1 as rapport;
+use trappan_api::ungsam::v1 as ungsam;
+use trappan_platform::auth::Role;
+use trappan_platform::config::ServiceKind;
+use trappan_rapport::follower::Producer;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+async fn feed(feeder: &mut Feeder) {
+    for (year, months) in [(2019, 1..=12), (2020, 1..=8)] {
+        for m in months {
+            let households = if year == 2019 { 90 + m } else { 80 - 3 * m };
+            for h in 0..households {
+                feeder
+                    .send(
+                        Producer::Bistand,
+                        granted(&format!("d{year}-{m}-{h}"), &format!("h{h}"), (year, m), 1, h % 2, 500_000),
+                    )
+                    .await;
+            }
+            feeder
+                .send(
+                    Producer::Bistand,
+                    bistand::PaymentStatusChangedEvent {
+                        payment_id: format!("p{year}-{m}"),
+                        decision_id: format!("d{year}-{m}-0"),
+                        household_id: "h0".into(),
+                        month: month(year, m),
+                        amount: money(30_000_000),
+                        status: bistand::PaymentStatus::Paid as i32,
+                        effective_on: date(year, m, 25),
+                    },
+                )
+                .await;
+        }
+    }
+    feeder
+        .send(
+            Producer::Bistand,
+            bistand::BudgetStatusEvent {
+                year: 2020,
+                as_of: month(2020, 8),
+                allocated: money(500_000_000),
+                paid_to_date: money(240_000_000),
+                forecast: money(360_000_000),
+            },
+        )
+        .await;
+    let outcomes = [
+        ExitOutcome::OrdinaryEmployment,
+        ExitOutcome::SubsidisedEmployment,
+        ExitOutcome::Studies,
+        ExitOutcome::Interrupted,
+    ];
+    for m in 1..=8 {
+        for (i, outcome) in outcomes.iter().cycle().take(20 + 4 * usize::try_from(m).unwrap_or(0)).enumerate() {
+            let id = format!("p{m}-{i}");
+            feeder
+                .send(
+                    Producer::Insatser,
+                    insatser::ParticipantRegisteredEvent {
+                        participant_id: id.clone(),
+                        registered_on: date(2019, 9, 1),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            feeder
+                .send(
+                    Producer::Insatser,
+                    insatser::ParticipantExitedEvent {
+                        participant_id: id,
+                        outcome: *outcome as i32,
+                        exited_on: date(2020, m, 10),
+                        days_in_programme: 200,
+                        ..Default::default()
+                    },
+                )
+                .await;
+        }
+    }
+    for y in 0..40 {
+        feeder
+            .send(
+                Producer::Ungsam,
+                ungsam::YoungPersonIdentifiedEvent {
+                    young_person_id: format!("y{y}"),
+                    age: 20,
+                    identified_on: date(2020, 3, 2),
+                    ..Default::default()
+                },
+            )
+            .await;
+        if y < 28 {
+            feeder
+                .send(
+                    Producer::Ungsam,
+                    ungsam::ContactRecordedEvent {
+                        young_person_id: format!("y{y}"),
+                        contacted_on: date(2020, 3, 9),
+                        reached: true,
+                        first_reached: true,
+                        days_since_identified: 7,
+                        channel: "phone".into(),
+                    },
+                )
+                .await;
+        }
+    }
+}
+
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().expect("profile dir");
+    Command::new(CHROMIUM)
+        .args(["--headless", "--disable-gpu", "--no-sandbox", "--proxy-server=127.0.0.1:9", "--hide-scrollbars"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium runs")
+}
+
+/// Pixels of `png` within `tolerance` of each colour, per tenth of the page height.
+fn colour_bands(png_path: &Path, colours: &[[u8; 3]]) -> Vec<[usize; 10]> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).expect("screenshot")));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buffer = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buffer).expect("a frame");
+    let channels = info.color_type.samples();
+    let (width, height) = (info.width as usize, info.height as usize);
+    let mut bands = vec![[0usize; 10]; colours.len()];
+    for y in 0..height {
+        for x in 0..width {
+            let at = (y * width + x) * channels;
+            let pixel = &buffer[at..at + 3];
+            for (i, colour) in colours.iter().enumerate() {
+                if pixel.iter().zip(colour).all(|(a, b)| a.abs_diff(*b) <= 12) {
+                    bands[i][y * 10 / height] += 1;
+                }
+            }
+        }
+    }
+    bands
+}
+
+#[tokio::test]
+async fn the_management_report_renders_its_charts_in_a_headless_browser() {
+    assert!(Path::new(CHROMIUM).exists(), "install Debian's chromium (scripts/test.sh does)");
+    for backend in common::backends() {
+        let suite = TestSuite::spawn(backend).await;
+        let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
+        feed(&mut feeder).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let page = dir.path().join("rapport-0765-2020-08.html");
+        // Asynchronously: the suite serves rapport on this test's runtime while the command waits for it.
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_trappan"))
+            .args(["report", "--kommun", FED_KOMMUN, "--month", "2020-08", "--out"])
+            .arg(&page)
+            .arg("--rapport-url")
+            .arg(format!("http://{}", suite.addresses[&ServiceKind::Rapport]))
+            .env("TRAPPAN__DATA_DIR", &suite.settings.data_dir)
+            .output()
+            .await
+            .expect("trappan report runs");
+        assert!(output.status.success(), "trappan report: {}", String::from_utf8_lossy(&output.stderr));
+        let html = std::fs::read_to_string(&page).expect("the page was written");
+        let from_rpc = suite
+            .rapport(Role::Enhetschef, FED_KOMMUN)
+            .get_management_report(rapport::GetManagementReportRequest { month: month(2020, 8) })
+            .await
+            .expect("report")
+            .into_inner()
+            .html;
+        assert_eq!(html, from_rpc, "the command writes what the RPC answers");
+        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+        assert!(html.contains("Älmhult"));
+
+        let url = format!("file://{}", page.display());
+        let dom = chromium(&["--dump-dom", &url]);
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        for id in [
+            "households-current",
+            "households-previous",
+            "budget-line",
+            "paid-cumulative",
+            "forecast-line",
+            "ungsam-coverage",
+        ] {
+            assert!(dom.contains(&format!("id=\"{id}\"")), "the DOM holds {id}");
+        }
+        assert!(dom.matches("class=\"bar\"").count() >= 8, "one bar per month of exits to work or studies");
+
+        let shot = std::env::var_os("TRAPPAN_REPORT_SCREENSHOT")
+            .map_or_else(|| dir.path().join("report.png"), std::path::PathBuf::from);
+        let screenshot = format!("--screenshot={}", shot.display());
+        let run = chromium(&[&screenshot, "--window-size=1000,2600", &url]);
+        assert!(shot.exists(), "chromium wrote a screenshot: {}", String::from_utf8_lossy(&run.stderr));
+        // Current year's line and the bars (#1f5fa8), the year before (#999999), the forecast (#c75000), the
+        // budget line and the Ungsam gauge (#2a7d2a).
+        let bands =
+            colour_bands(&shot, &[[0x1f, 0x5f, 0xa8], [0x99, 0x99, 0x99], [0xc7, 0x50, 0x00], [0x2a, 0x7d, 0x2a]]);
+        let [blue, grey, orange, green] = [&bands[0], &bands[1], &bands[2], &bands[3]];
+        assert!(
+            blue.iter().filter(|n| **n > 200).count() >= 2,
+            "blue in the households and the exits charts: {blue:?}"
+        );
+        assert!(grey.iter().sum::<usize>() > 200, "the year before is drawn: {grey:?}");
+        assert!(orange.iter().sum::<usize>() > 100, "the forecast is drawn: {orange:?}");
+        assert!(green.iter().filter(|n| **n > 200).count() >= 2, "the budget line and the Ungsam gauge: {green:?}");
+        suite.shutdown().await;
+    }
+}
