@@ -228,6 +228,29 @@ impl NormTable {
         self.sambor
     }
 
+    /// A fingerprint of the table's figures (FNV-1a, 64 bits, over a canonical listing of every amount),
+    /// written as 16 hex digits. Two tables with the same figures have the same version, so a stored
+    /// calculation can tell whether the table it used is still the one loaded.
+    pub fn version(&self) -> String {
+        let without: Vec<i64> = self.children_without_lunch.map(|w| w.to_vec()).unwrap_or_default();
+        let canonical = format!(
+            "{};{:?};{:?};{:?};{};{};{:?}",
+            self.year,
+            self.children_with_lunch,
+            without,
+            self.children_without_lunch.is_some(),
+            self.ensamstaende,
+            self.sambor,
+            self.common
+        );
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in canonical.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+
     /// Common cost for a household of `size` persons, in öre: the table for 1..=7 and
     /// `common[7] − common[6]` more for each person beyond 7; 0 for an empty household.
     pub fn common_cost(&self, size: usize) -> i64 {
@@ -275,6 +298,11 @@ impl NormTables {
     /// the shipped one.
     pub fn extend(&mut self, other: NormTables) {
         self.years.extend(other.years);
+    }
+
+    /// The tables loaded, oldest year first.
+    pub fn tables(&self) -> impl Iterator<Item = &NormTable> + '_ {
+        self.years.values()
     }
 
     /// The years loaded, in order.

@@ -8,7 +8,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(CaseTables)]
+        vec![
+            Box::new(trappan_platform::store::PlatformTables),
+            Box::new(CaseTables),
+            Box::new(super::case_migrations::CaseFlowTables),
+        ]
     }
 }
 
