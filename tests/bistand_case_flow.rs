@@ -591,7 +591,7 @@ async fn the_budget_position_shows_paid_to_date_and_the_forecast_against_the_bud
         let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
         let mut chef = suite.bistand(Role::Enhetschef, KOMMUN);
         let set = bistand::SetBudgetRequest { year: 2021, allocated: money(120_000) };
-        assert_eq!(client.set_budget(set.clone()).await.expect_err("role").code(), Code::PermissionDenied);
+        assert_eq!(client.set_budget(set).await.expect_err("role").code(), Code::PermissionDenied);
         let position = chef.set_budget(set).await.expect("set").into_inner().status.expect("status");
         assert_eq!((position.allocated, position.paid_to_date), (money(120_000), money(0)));
 

@@ -200,9 +200,11 @@ async fn an_operator_directory_adds_years_and_a_broken_file_refuses_start_up() {
     // a broken file: bistand refuses to start and names the file
     let broken = tempfile::tempdir().expect("dir");
     std::fs::write(broken.path().join("bad.toml"), TABLE_2031.replace("age0 = 2500", "age0 = -5")).expect("write");
-    let mut settings = trappan_platform::config::Settings::default();
-    settings.data_dir = broken.path().to_path_buf();
-    settings.riksnorm.dir = Some(broken.path().to_path_buf());
+    let settings = trappan_platform::config::Settings {
+        data_dir: broken.path().to_path_buf(),
+        riksnorm: trappan_platform::config::RiksnormSettings { dir: Some(broken.path().to_path_buf()) },
+        ..Default::default()
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let (_stop, receiver) = tokio::sync::watch::channel(false);
     let result = trappan::suite::serve_service(
