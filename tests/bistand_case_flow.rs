@@ -562,6 +562,31 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
             .payments;
         assert_eq!(paid_only.iter().map(|p| p.payment_id.clone()).collect::<Vec<_>>(), vec![first.payment_id.clone()]);
 
+        // an omprövning of the paid March decision pays only the difference, and nothing when there is none
+        let same = bistand::DecideApplicationRequest {
+            request_id: new_request_id(),
+            application_id: march.application_id.clone(),
+            outcome: Granted as i32,
+            supersedes_decision_id: march.decision_id.clone(),
+            ..Default::default()
+        };
+        let same = decide(&mut client, same).await;
+        let nothing = client.create_payment(payment_request(&same, &new_request_id())).await.expect_err("paid already");
+        assert_eq!(nothing.code(), Code::FailedPrecondition);
+        let mut higher = application(&h, (2021, 3), vec![housing(6_000)], vec![]);
+        higher.application.as_mut().expect("app").supersedes_application_id = march.application_id.clone();
+        let higher = apply(&mut client, higher).await;
+        let mut omprovning = decide_request(&higher, Granted);
+        omprovning.supersedes_decision_id = same.decision_id.clone();
+        let omprovning = decide(&mut client, omprovning).await;
+        assert_eq!(granted(&omprovning), 10_180 * KR);
+        let difference = client
+            .create_payment(payment_request(&omprovning, &new_request_id()))
+            .await
+            .expect("difference")
+            .into_inner();
+        assert_eq!(difference.payment.expect("payment").amount, money(1_000));
+
         // the feed: planned, paid and stopped status events, and the budget position after the payment
         let payloads = feed(&suite).await;
         let statuses: Vec<i32> = payloads
@@ -569,7 +594,7 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
             .filter(|any| any.type_url.ends_with("PaymentStatusChangedEvent"))
             .map(|any| bistand::PaymentStatusChangedEvent::decode(any.value.as_slice()).expect("event").status)
             .collect();
-        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Planned as i32).count(), 2);
+        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Planned as i32).count(), 3);
         assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Paid as i32).count(), 1);
         assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Stopped as i32).count(), 1);
         let budget: Vec<bistand::BudgetStatusEvent> = payloads

@@ -433,6 +433,26 @@ mod tests {
     }
 
     #[test]
+    fn version_fingerprints_the_figures() {
+        let t = NormTables::shipped().unwrap();
+        let versions: Vec<String> = t.tables().map(NormTable::version).collect();
+        assert!(versions.iter().all(|v| v.len() == 16 && v.chars().all(|c| c.is_ascii_hexdigit())));
+        let mut unique = versions.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), versions.len(), "every year has its own version");
+        // the same figures give the same version; one changed amount gives another
+        assert_eq!(NormTables::shipped().unwrap().get(2021).unwrap().version(), versions[3]);
+        let mut changed = t.get(2021).unwrap().clone();
+        changed.ensamstaende += 100;
+        assert_ne!(changed.version(), versions[3]);
+        // provenance text is not part of the figures
+        let mut renamed = t.get(2021).unwrap().clone();
+        renamed.source = "another source".into();
+        assert_eq!(renamed.version(), versions[3]);
+    }
+
+    #[test]
     fn amounts_are_in_ore() {
         let t = NormTables::shipped().unwrap();
         let y = t.get(2014).unwrap();

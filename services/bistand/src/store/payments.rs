@@ -74,8 +74,42 @@ fn status_event(row: &payment::Model, effective_on: NaiveDate) -> ServiceResult<
     })
 }
 
+/// What was already paid on the decisions an omprövning replaces (following the chain back), so its payment
+/// is only the difference. A payment of a replaced decision that is still planned must be stopped first.
+async fn paid_on_replaced_decisions(
+    conn: &impl ConnectionTrait,
+    context: &CallContext,
+    decided: &decision::Model,
+) -> ServiceResult<i64> {
+    let mut paid = 0i64;
+    let mut cursor = decided.supersedes_id;
+    while let Some(previous) = cursor {
+        if let Some(payment) =
+            payment::Entity::find().filter(payment::Column::DecisionId.eq(previous)).one(conn).await?
+        {
+            match payment.status.as_str() {
+                status::PLANNED => {
+                    return Err(ServiceError::FailedPrecondition(format!(
+                        "the payment {} of the decision this omprövning replaces is still planned; stop it first",
+                        payment.id
+                    )));
+                }
+                status::PAID => paid = paid.saturating_add(payment.amount_ore),
+                _ => {}
+            }
+        }
+        cursor = decision::Entity::find_by_id(previous)
+            .filter(decision::Column::Kommun.eq(context.kommun()))
+            .one(conn)
+            .await?
+            .and_then(|d| d.supersedes_id);
+    }
+    Ok(paid)
+}
+
 /// Plans the one payment of a granted decision. The same request_id returns the payment; a second request
-/// for the decision is ALREADY_EXISTS; both are enforced by unique constraints, also under concurrency.
+/// for the decision is ALREADY_EXISTS; both are enforced by unique constraints, also under concurrency. For
+/// an omprövning the amount is what it grants less what was paid on the decisions it replaces.
 pub async fn create_payment(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -104,6 +138,12 @@ pub async fn create_payment(
     if let Some(existing) = existing {
         return Err(ServiceError::AlreadyExists(format!("the decision already has its payment ({})", existing.id)));
     }
+    let amount_ore = decided.granted_ore - paid_on_replaced_decisions(&txn, context, &decided).await?;
+    if amount_ore <= 0 {
+        return Err(ServiceError::FailedPrecondition(
+            "what the omprövning grants is already paid on the decision it replaces".into(),
+        ));
+    }
     let row = payment::ActiveModel {
         id: Set(Uuid::now_v7()),
         kommun: Set(context.kommun().to_string()),
@@ -111,7 +151,7 @@ pub async fn create_payment(
         decision_id: Set(decision_id),
         household_id: Set(decided.household_id),
         month: Set(decided.month),
-        amount_ore: Set(decided.granted_ore),
+        amount_ore: Set(amount_ore),
         status: Set(status::PLANNED.into()),
         planned_on: Set(planned_on),
         paid_on: Set(None),
