@@ -527,6 +527,20 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
         assert_eq!((done.status, done.paid_on), (bistand::PaymentStatus::Paid as i32, date(2021, 3, 25)));
         let again = client.mark_payment_paid(paid(&first.payment_id)).await.expect("again").into_inner().payment;
         assert_eq!(again, Some(done));
+        // paying a planned payment twice at once records it once (one PAID event below)
+        let june_decision = month_decided(&mut client, &h, (2021, 6), 0, Granted).await;
+        let june = client.create_payment(payment_request(&june_decision, &new_request_id())).await.expect("plan");
+        let june_id = june.into_inner().payment.expect("payment").payment_id;
+        let both = [paid(&june_id), paid(&june_id)].map(|request| {
+            let mut c = client.clone();
+            async move { c.mark_payment_paid(request).await }
+        });
+        for result in futures::future::join_all(both).await {
+            assert_eq!(
+                result.expect("paid").into_inner().payment.map(|p| p.status),
+                Some(bistand::PaymentStatus::Paid as i32)
+            );
+        }
         let stop = |id: &str| bistand::StopPaymentRequest {
             payment_id: id.into(),
             stopped_on: date(2021, 4, 20),
@@ -550,7 +564,7 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
             .expect("list")
             .into_inner()
             .payments;
-        assert_eq!(listed.len(), 2);
+        assert_eq!(listed.len(), 3);
         let paid_only = client
             .list_payments(bistand::ListPaymentsRequest {
                 status: bistand::PaymentStatus::Paid as i32,
@@ -560,7 +574,10 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
             .expect("list")
             .into_inner()
             .payments;
-        assert_eq!(paid_only.iter().map(|p| p.payment_id.clone()).collect::<Vec<_>>(), vec![first.payment_id.clone()]);
+        assert_eq!(
+            paid_only.iter().map(|p| p.payment_id.clone()).collect::<Vec<_>>(),
+            vec![june_id.clone(), first.payment_id.clone()]
+        );
 
         // an omprövning of the paid March decision pays only the difference, and nothing when there is none
         let same = bistand::DecideApplicationRequest {
@@ -594,16 +611,16 @@ async fn a_granted_decision_is_paid_once_even_when_submitted_twice_or_concurrent
             .filter(|any| any.type_url.ends_with("PaymentStatusChangedEvent"))
             .map(|any| bistand::PaymentStatusChangedEvent::decode(any.value.as_slice()).expect("event").status)
             .collect();
-        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Planned as i32).count(), 3);
-        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Paid as i32).count(), 1);
+        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Planned as i32).count(), 4);
+        assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Paid as i32).count(), 2);
         assert_eq!(statuses.iter().filter(|s| **s == bistand::PaymentStatus::Stopped as i32).count(), 1);
         let budget: Vec<bistand::BudgetStatusEvent> = payloads
             .iter()
             .filter(|any| any.type_url.ends_with("BudgetStatusEvent"))
             .map(|any| bistand::BudgetStatusEvent::decode(any.value.as_slice()).expect("event"))
             .collect();
-        assert_eq!(budget.len(), 1);
-        assert_eq!((budget[0].year, budget[0].paid_to_date), (2021, money(9_180)));
+        assert_eq!(budget.len(), 2);
+        assert_eq!((budget[1].year, budget[1].paid_to_date), (2021, money(2 * 9_180)));
         suite
     })
     .await;

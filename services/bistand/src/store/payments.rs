@@ -1,6 +1,7 @@
 //! Payments (utbetalning) of granted decisions, and the budget position with the year's forecast.
 
 use chrono::{Datelike, NaiveDate};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
@@ -176,7 +177,8 @@ pub async fn create_payment(
     Ok(row)
 }
 
-/// Marks a planned payment paid (idempotent when already paid), with the year's budget event.
+/// Marks a planned payment paid (idempotent when already paid), with the year's budget event. The change is
+/// conditional on the payment still being planned, so concurrent requests record (and announce) it once.
 pub async fn mark_paid(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -192,10 +194,23 @@ pub async fn mark_paid(
         }
         _ => {}
     }
-    let mut row: payment::ActiveModel = found.into();
-    row.status = Set(status::PAID.into());
-    row.paid_on = Set(Some(paid_on));
-    let row = row.update(&txn).await?;
+    let changed = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(status::PAID))
+        .col_expr(payment::Column::PaidOn, Expr::value(paid_on))
+        .filter(payment::Column::Id.eq(id))
+        .filter(payment::Column::Status.eq(status::PLANNED))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        // A concurrent request changed it first; answer from its result.
+        txn.rollback().await?;
+        let now = find_payment(db, context, id).await?;
+        return match now.status.as_str() {
+            status::PAID => Ok(now),
+            _ => Err(ServiceError::FailedPrecondition("the payment is stopped and cannot be paid".into())),
+        };
+    }
+    let row = find_payment(&txn, context, id).await?;
     audit::record(&txn, context, "payment", &id.to_string(), Outcome::Updated).await?;
     outbox::append(&txn, &context.caller.kommun, &status_event(&row, paid_on)?).await?;
     let position = budget_status(&txn, context.kommun(), paid_on.year(), None, paid_on).await?;
@@ -219,11 +234,24 @@ pub async fn stop(
         status::PAID => return Err(ServiceError::FailedPrecondition("the payment is already paid".into())),
         _ => {}
     }
-    let mut row: payment::ActiveModel = found.into();
-    row.status = Set(status::STOPPED.into());
-    row.stopped_on = Set(Some(stopped_on));
-    row.stop_reason = Set(Some(reason));
-    let row = row.update(&txn).await?;
+    let changed = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(status::STOPPED))
+        .col_expr(payment::Column::StoppedOn, Expr::value(stopped_on))
+        .col_expr(payment::Column::StopReason, Expr::value(reason))
+        .filter(payment::Column::Id.eq(id))
+        .filter(payment::Column::Status.eq(status::PLANNED))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        // A concurrent request changed it first; answer from its result.
+        txn.rollback().await?;
+        let now = find_payment(db, context, id).await?;
+        return match now.status.as_str() {
+            status::STOPPED => Ok(now),
+            _ => Err(ServiceError::FailedPrecondition("the payment is already paid".into())),
+        };
+    }
+    let row = find_payment(&txn, context, id).await?;
     audit::record(&txn, context, "payment", &id.to_string(), Outcome::Updated).await?;
     outbox::append(&txn, &context.caller.kommun, &status_event(&row, stopped_on)?).await?;
     txn.commit().await?;
