@@ -163,6 +163,11 @@ impl TestSuite {
         BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token(role, kommun))))
     }
 
+    /// bistand as a named case worker (for "only mine" views).
+    pub fn bistand_as(&self, role: Role, kommun: &str, subject: &str) -> BistandServiceClient<Authed> {
+        BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token_for(role, kommun, subject))))
+    }
+
     pub fn insatser(&self, role: Role, kommun: &str) -> InsatserServiceClient<Authed> {
         InsatserServiceClient::new(self.authed(ServiceKind::Insatser, Some(self.token(role, kommun))))
     }
