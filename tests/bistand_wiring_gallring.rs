@@ -146,7 +146,8 @@ async fn case(suite: &TestSuite, family: Family, paid_on: Option<Date>) -> bista
         .await
         .expect("paid");
     let mut insatser = suite.bistand(Role::System, KOMMUN);
-    for (kind, day) in [(bistand::LabourMarketReportKind::PlanChanged, 3), (bistand::LabourMarketReportKind::Exited, 28)]
+    for (kind, day) in
+        [(bistand::LabourMarketReportKind::PlanChanged, 3), (bistand::LabourMarketReportKind::Exited, 28)]
     {
         insatser
             .receive_labour_market_report(bistand::ReceiveLabourMarketReportRequest {

@@ -14,6 +14,7 @@ use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
 use trappan_platform::store::{PageRequest, next_page_token};
 
+use crate::domain::YearMonth;
 use crate::domain::socialstyrelsen::Forsorjningshinder;
 use crate::norms::LoadedNorms;
 use crate::store::{self, MemberRole, NewConsent, NewHousehold, NewMember, month_key};
@@ -613,6 +614,23 @@ impl BistandService for BistandApi {
                 })
                 .collect(),
             run_id: run_id.to_string(),
+        }))
+    }
+
+    async fn export_socialstyrelsen_month(
+        &self,
+        request: Request<api::ExportSocialstyrelsenMonthRequest>,
+    ) -> Result<Response<api::ExportSocialstyrelsenMonthResponse>, Status> {
+        let context = context(&request)?;
+        let (year, month) = parse_year_month(request.get_ref().month.as_ref(), "month")?;
+        let month = YearMonth::new(year, month).map_err(|e| ServiceError::invalid("month", e.to_string()))?;
+        let file = store::socialstyrelsen::export_month(self.context.store.db()?, &context, month).await?;
+        let count = |value: usize| i32::try_from(value).unwrap_or(i32::MAX);
+        Ok(Response::new(api::ExportSocialstyrelsenMonthResponse {
+            households: count(file.households),
+            adults: count(file.adults),
+            total_kronor: file.total_kr,
+            content: file.text,
         }))
     }
 }

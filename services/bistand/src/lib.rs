@@ -63,6 +63,7 @@ impl ServiceDefinition for Bistand {
             .allow(&method("GetBudgetStatus"), &[Enhetschef])
             .allow(&method("ListCaseReports"), &[Socialsekreterare, Enhetschef])
             .allow(&method("GetHouseholdHistory"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ExportSocialstyrelsenMonth"), &[Enhetschef])
     }
 
     fn check_settings(settings: &trappan_platform::config::Settings) -> anyhow::Result<()> {

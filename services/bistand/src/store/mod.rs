@@ -9,11 +9,12 @@ pub mod case_migrations;
 pub mod decisions;
 pub mod entities;
 pub mod gallring;
-pub mod migration_forsorjningshinder;
 pub mod history;
+pub mod migration_forsorjningshinder;
 pub mod migrations;
 pub mod payments;
 pub mod reports;
+pub mod socialstyrelsen;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
