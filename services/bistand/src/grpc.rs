@@ -21,6 +21,8 @@ use crate::store::{self, MemberRole, NewConsent, NewHousehold, NewMember, month_
 
 mod case_flow;
 
+pub use case_flow::{cost_kind_api, income_kind_api};
+
 /// The BistandService implementation.
 pub struct BistandApi {
     context: ServiceContext,

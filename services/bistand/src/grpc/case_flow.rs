@@ -98,7 +98,8 @@ fn cost_kind(value: i32) -> Option<CostKind> {
     })
 }
 
-fn cost_kind_api(kind: CostKind) -> api::CostKind {
+/// A cost kind as the API names it (also used by the demo, which registers applications through the API).
+pub fn cost_kind_api(kind: CostKind) -> api::CostKind {
     match kind {
         CostKind::Housing => api::CostKind::Housing,
         CostKind::HouseholdElectricity => api::CostKind::HouseholdElectricity,
@@ -129,7 +130,8 @@ fn income_kind(value: i32) -> Option<IncomeKind> {
     })
 }
 
-fn income_kind_api(kind: IncomeKind) -> api::IncomeKind {
+/// An income kind as the API names it (also used by the demo, which registers applications through the API).
+pub fn income_kind_api(kind: IncomeKind) -> api::IncomeKind {
     match kind {
         IncomeKind::Salary => api::IncomeKind::Salary,
         IncomeKind::UnemploymentBenefit => api::IncomeKind::UnemploymentBenefit,
