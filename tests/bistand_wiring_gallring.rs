@@ -63,7 +63,7 @@ async fn month(client: &mut Client, h: &bistand::Household, month: i32, outcome:
                 month: Some(YearMonth { year: 2014, month }),
                 cost_lines: vec![bistand::CostLine {
                     kind: bistand::CostKind::Housing as i32,
-                    claimed: Some(Money { ore: 6_500_00 }),
+                    claimed: Some(Money { ore: 6_500 * 100 }),
                     ..Default::default()
                 }],
                 income_verified: true,

@@ -363,13 +363,14 @@ mod tests {
 
     #[test]
     fn budgets_follow_the_year_before() {
-        let paid = BTreeMap::from([(2019, 10_000_000_00), (2020, 6_000_000_00), (2021, 5_000_000_00)]);
+        const KR: i64 = 100;
+        let paid = BTreeMap::from([(2019, 10_000_000 * KR), (2020, 6_000_000 * KR), (2021, 5_000_000 * KR)]);
         assert_eq!(
             budgets(&paid),
-            vec![(2019, 10_200_000_00), (2020, 10_500_000_00), (2021, 6_300_000_00)],
+            vec![(2019, 10_200_000 * KR), (2020, 10_500_000 * KR), (2021, 6_300_000 * KR)],
             "the 2020 budget rests on 2019's outcome"
         );
-        let odd = BTreeMap::from([(2019, 1_234_567_89)]);
-        assert_eq!(budgets(&odd), vec![(2019, 1_260_000_00)], "rounded up to whole 10 000 kr");
+        let odd = BTreeMap::from([(2019, 1_234_567 * KR + 89)]);
+        assert_eq!(budgets(&odd), vec![(2019, 1_260_000 * KR)], "rounded up to whole 10 000 kr");
     }
 }
