@@ -1,8 +1,9 @@
 //! Gallring over a whole case on SQLite and PostgreSQL: a household with applications, decisions (bifall,
 //! avslag), payments, a referral and the labour-market unit's case reports, all older than five years, is
 //! removed completely by a real RunGallring (no row of any per-household table is left behind); the same
-//! case is kept when its members are born on the 5th, 15th and 25th; and a payment made within the last five
-//! years counts as the household's last entry, so that household is not due.
+//! case is kept when its members are born on the 5th, 15th and 25th; when only the applicant is kept, the
+//! case stays with them while the erased co-applicant's consent, referral and case reports go; and a payment
+//! made within the last five years counts as the household's last entry, so that household is not due.
 
 mod common;
 
@@ -26,6 +27,8 @@ type Family = [(i32, u32, u32, u32); 3];
 const DUE: Family = [(1977, 8, 18, 311), (1980, 2, 3, 322), (2010, 6, 9, 333)];
 const RESEARCH: Family = [(1975, 3, 5, 344), (1968, 6, 15, 355), (2011, 1, 25, 366)];
 const RECENT_PAYMENT: Family = [(1983, 9, 21, 377), (1984, 4, 2, 388), (2012, 7, 30, 399)];
+/// The applicant is kept for research; the co-applicant (the one referred) and the child are due.
+const MIXED: Family = [(1979, 12, 5, 411), (1981, 10, 19, 422), (2009, 2, 9, 433)];
 
 fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
@@ -93,12 +96,12 @@ async fn month(client: &mut Client, h: &bistand::Household, month: i32, outcome:
         .decision_id
 }
 
-/// A whole case: consent, a referral, a granted month paid on `paid_on`, a refused month, and two reports
-/// from the labour-market unit.
-async fn case(suite: &TestSuite, family: Family, paid_on: Option<Date>) -> bistand::Household {
+/// A whole case: the consent of the `referred` member (0 the applicant, 1 the co-applicant), a referral, a
+/// granted month paid on `paid_on`, a refused month, and two reports from the labour-market unit.
+async fn case(suite: &TestSuite, family: Family, referred: usize, paid_on: Option<Date>) -> bistand::Household {
     let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
     let h = household(&mut client, family).await;
-    let applicant = h.members[0].member_id.clone();
+    let applicant = h.members[referred].member_id.clone();
     client
         .record_consent(bistand::RecordConsentRequest {
             request_id: new_request_id(),
@@ -227,10 +230,11 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
     for backend in common::backends() {
         let suite = TestSuite::spawn(backend).await;
         let db = suite.database(ServiceKind::Bistand).await;
-        let due = case(&suite, DUE, None).await;
-        let research = case(&suite, RESEARCH, None).await;
-        let recent = case(&suite, RECENT_PAYMENT, date(2022, 6, 1)).await;
-        for h in [&due, &research, &recent] {
+        let due = case(&suite, DUE, 0, None).await;
+        let research = case(&suite, RESEARCH, 0, None).await;
+        let recent = case(&suite, RECENT_PAYMENT, 0, date(2022, 6, 1)).await;
+        let mixed = case(&suite, MIXED, 1, None).await;
+        for h in [&due, &research, &recent, &mixed] {
             backdate(&db, &h.household_id).await;
         }
         let before = rows_of(&db, &due.household_id).await;
@@ -244,7 +248,7 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
             ("household_member", 3),
         ];
         assert_eq!(before, expected, "{backend:?}: the whole case is in the store");
-        assert_eq!(count_rows(&db, "outbound_delivery").await, 3, "{backend:?}: one delivery per referral");
+        assert_eq!(count_rows(&db, "outbound_delivery").await, 4, "{backend:?}: one delivery per referral");
 
         let run = suite
             .bistand(Role::System, KOMMUN)
@@ -254,16 +258,23 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
             .into_inner();
         assert_eq!(
             (run.households_examined, run.members_due, run.members_kept_for_research, run.households_removed),
-            (3, 3, 3, 1),
+            (4, 5, 4, 1),
             "{backend:?}: only the due household goes; the recent payment keeps its household"
         );
         assert_eq!(
             run.households,
-            vec![bistand::GallringHousehold {
-                household_id: due.household_id.clone(),
-                members_due: 3,
-                household_removed: true
-            }]
+            vec![
+                bistand::GallringHousehold {
+                    household_id: due.household_id.clone(),
+                    members_due: 3,
+                    household_removed: true
+                },
+                bistand::GallringHousehold {
+                    household_id: mixed.household_id.clone(),
+                    members_due: 2,
+                    household_removed: false
+                },
+            ]
         );
         let after = rows_of(&db, &due.household_id).await;
         assert!(after.iter().all(|(_, n)| *n == 0), "{backend:?}: nothing of the case is left: {after:?}");
@@ -286,9 +297,21 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
         for kept in [&research, &recent] {
             assert_eq!(rows_of(&db, &kept.household_id).await, expected, "{backend:?}: the case is kept whole");
         }
+        // The applicant kept for research keeps the household's case; the erased co-applicant's consent,
+        // referral and the reports about it go with them.
+        let mixed_left: Vec<(&str, i64)> = vec![
+            ("payment", 1),
+            ("decision", 2),
+            ("application", 2),
+            ("case_report", 0),
+            ("referral", 0),
+            ("consent", 0),
+            ("household_member", 1),
+        ];
+        assert_eq!(rows_of(&db, &mixed.household_id).await, mixed_left, "{backend:?}");
         assert_eq!(
             count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household_member'").await,
-            3,
+            5,
             "{backend:?}"
         );
         assert_eq!(count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household'").await, 1);
