@@ -1,12 +1,13 @@
 //! The command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
+use trappan_bistand::domain::YearMonth;
+use trappan_platform::auth::{CallContext, Caller, Kommun, Role, TokenSigner};
 use trappan_platform::config::{ServiceKind, Settings};
 
 /// Trappan: ekonomiskt bistånd, arbetsmarknadsinsatser, Ungsam and reporting.
@@ -84,6 +85,20 @@ pub enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Writes Socialstyrelsen's monthly register file of ekonomiskt bistånd for one municipality and month,
+    /// read from bistand's store (audited as the system job). The file holds identity numbers: it is created
+    /// readable by its owner only, and its content is never printed.
+    ExportSocialstyrelsen {
+        /// The municipality's 4-digit kommunkod.
+        #[arg(long)]
+        kommun: String,
+        /// The month the assistance is for (YYYY-MM).
+        #[arg(long)]
+        month: String,
+        /// The file to write (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn kinds(service: &str) -> anyhow::Result<Vec<ServiceKind>> {
@@ -133,6 +148,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Report { kommun, month, out, rapport_url } => {
                 report(&settings, &kommun, &month, &out, rapport_url).await
             }
+            Command::ExportSocialstyrelsen { kommun, month, out } => {
+                export_socialstyrelsen(&settings, &kommun, &month, &out).await
+            }
         }
     })
 }
@@ -171,6 +189,38 @@ async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::Naiv
     println!("{prefix}members due: {}", report.members_due);
     println!("{prefix}members kept for research: {}", report.members_kept_for_research);
     println!("{prefix}households removed: {}", report.households_removed);
+    Ok(())
+}
+
+async fn export_socialstyrelsen(settings: &Settings, kommun: &str, month: &str, out: &Path) -> anyhow::Result<()> {
+    use trappan_bistand::store::socialstyrelsen::{JOB, export_month};
+    let kommun = Kommun::parse(kommun).ok_or_else(|| anyhow::anyhow!("kommun must be a 4-digit kommunkod"))?;
+    let month: YearMonth = month.parse().map_err(|_| anyhow::anyhow!("month must be YYYY-MM, e.g. 2020-08"))?;
+    let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await?;
+    let context = CallContext::system(kommun.clone(), JOB);
+    let file = export_month(&db, &context, month).await?;
+    write_private(out, file.text.as_bytes())?;
+    println!(
+        "{} {month}: {} households, {} adults, {} kr written to {}",
+        kommun.as_str(),
+        file.households,
+        file.adults,
+        file.total_kr,
+        out.display()
+    );
+    Ok(())
+}
+
+/// Writes a file that holds personal data, readable and writable by its owner only.
+fn write_private(path: &Path, content: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    file.write_all(content)?;
+    file.sync_all()?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, new_request_id};
+use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, count_rows_with, new_request_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement};
 use tonic::Code;
@@ -187,7 +187,7 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births() {
             assert_eq!(people(&db, person).await, 1, "{backend:?}: spared, elsewhere or not due");
         }
         let single_id = &single.household_id;
-        assert_eq!(count_rows(&db, &format!("household WHERE id = '{single_id}'")).await, 0, "emptied household");
+        assert_eq!(count_rows_with(&db, "household", "id", single_id).await, 0, "emptied household");
         assert_eq!(count_rows(&db, "household").await, 4);
         assert_eq!(count_rows(&db, "consent").await, 0, "the erased member's consent goes");
         assert_eq!(count_rows(&db, "referral").await, 0, "and the referral");

@@ -163,6 +163,11 @@ impl TestSuite {
         BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token(role, kommun))))
     }
 
+    /// bistand as a named case worker (for "only mine" views).
+    pub fn bistand_as(&self, role: Role, kommun: &str, subject: &str) -> BistandServiceClient<Authed> {
+        BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token_for(role, kommun, subject))))
+    }
+
     pub fn insatser(&self, role: Role, kommun: &str) -> InsatserServiceClient<Authed> {
         InsatserServiceClient::new(self.authed(ServiceKind::Insatser, Some(self.token(role, kommun))))
     }
@@ -250,4 +255,19 @@ pub fn member(number: &str, role: bistand::MemberRole) -> bistand::HouseholdMemb
 
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Counts rows of `table` whose `column` holds the identifier `id`, bound as a value, so it matches on
+/// both backends (SQLite stores UUIDs as blobs, not text).
+pub async fn count_rows_with(db: &sea_orm::DatabaseConnection, table: &str, column: &str, id: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query};
+    let id: uuid::Uuid = id.parse().expect("a uuid");
+    let query = Query::select()
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new(column)).eq(id))
+        .to_owned();
+    let row = db.query_one(&query).await.expect("count").expect("a row");
+    row.try_get::<i64>("", "n").expect("n")
 }

@@ -14,18 +14,33 @@ use trappan_platform::personnummer::Personnummer;
 use trappan_platform::server::ServiceContext;
 use trappan_platform::store::{PageRequest, next_page_token};
 
+use crate::domain::YearMonth;
 use crate::domain::socialstyrelsen::Forsorjningshinder;
+use crate::norms::LoadedNorms;
 use crate::store::{self, MemberRole, NewConsent, NewHousehold, NewMember, month_key};
+
+mod case_flow;
+
+pub use case_flow::{cost_kind_api, income_kind_api};
 
 /// The BistandService implementation.
 pub struct BistandApi {
     context: ServiceContext,
+    /// The riksnorm tables, or why they could not be loaded (start-up checks them first, see
+    /// `Bistand::check_settings`, so the error only shows if the files changed in between).
+    norms: Result<LoadedNorms, String>,
 }
 
 impl BistandApi {
-    /// The service over `context`'s store and feed.
+    /// The service over `context`'s store and feed, with the riksnorm tables its settings name.
     pub fn new(context: ServiceContext) -> BistandApi {
-        BistandApi { context }
+        let norms = LoadedNorms::from_settings(&context.settings).map_err(|e| e.to_string());
+        BistandApi { context, norms }
+    }
+
+    /// The loaded riksnorm tables.
+    fn norms(&self) -> Result<&LoadedNorms, ServiceError> {
+        self.norms.as_ref().map_err(|e| ServiceError::FailedPrecondition(e.clone()))
     }
 }
 
@@ -434,11 +449,137 @@ impl BistandService for BistandApi {
             self.context.feed.serve(&context, after, |event| api::StreamChangesResponse { event: Some(event) })?;
         Ok(Response::new(events))
     }
+    async fn create_application(
+        &self,
+        request: Request<api::CreateApplicationRequest>,
+    ) -> Result<Response<api::CreateApplicationResponse>, Status> {
+        self.create_application_rpc(request).await
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<api::GetApplicationRequest>,
+    ) -> Result<Response<api::GetApplicationResponse>, Status> {
+        self.get_application_rpc(request).await
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<api::ListApplicationsRequest>,
+    ) -> Result<Response<api::ListApplicationsResponse>, Status> {
+        self.list_applications_rpc(request).await
+    }
+
+    async fn calculate_norm(
+        &self,
+        request: Request<api::CalculateNormRequest>,
+    ) -> Result<Response<api::CalculateNormResponse>, Status> {
+        self.calculate_norm_rpc(request).await
+    }
+
+    async fn list_norm_tables(
+        &self,
+        request: Request<api::ListNormTablesRequest>,
+    ) -> Result<Response<api::ListNormTablesResponse>, Status> {
+        self.list_norm_tables_rpc(request).await
+    }
+
+    async fn decide_application(
+        &self,
+        request: Request<api::DecideApplicationRequest>,
+    ) -> Result<Response<api::DecideApplicationResponse>, Status> {
+        self.decide_application_rpc(request).await
+    }
+
+    async fn get_decision(
+        &self,
+        request: Request<api::GetDecisionRequest>,
+    ) -> Result<Response<api::GetDecisionResponse>, Status> {
+        self.get_decision_rpc(request).await
+    }
+
+    async fn list_decisions(
+        &self,
+        request: Request<api::ListDecisionsRequest>,
+    ) -> Result<Response<api::ListDecisionsResponse>, Status> {
+        self.list_decisions_rpc(request).await
+    }
+
+    async fn propose_decision(
+        &self,
+        request: Request<api::ProposeDecisionRequest>,
+    ) -> Result<Response<api::ProposeDecisionResponse>, Status> {
+        self.propose_decision_rpc(request).await
+    }
+
+    async fn confirm_proposed_decision(
+        &self,
+        request: Request<api::ConfirmProposedDecisionRequest>,
+    ) -> Result<Response<api::ConfirmProposedDecisionResponse>, Status> {
+        self.confirm_proposed_decision_rpc(request).await
+    }
+
+    async fn create_payment(
+        &self,
+        request: Request<api::CreatePaymentRequest>,
+    ) -> Result<Response<api::CreatePaymentResponse>, Status> {
+        self.create_payment_rpc(request).await
+    }
+
+    async fn mark_payment_paid(
+        &self,
+        request: Request<api::MarkPaymentPaidRequest>,
+    ) -> Result<Response<api::MarkPaymentPaidResponse>, Status> {
+        self.mark_payment_paid_rpc(request).await
+    }
+
+    async fn stop_payment(
+        &self,
+        request: Request<api::StopPaymentRequest>,
+    ) -> Result<Response<api::StopPaymentResponse>, Status> {
+        self.stop_payment_rpc(request).await
+    }
+
+    async fn list_payments(
+        &self,
+        request: Request<api::ListPaymentsRequest>,
+    ) -> Result<Response<api::ListPaymentsResponse>, Status> {
+        self.list_payments_rpc(request).await
+    }
+
+    async fn set_budget(
+        &self,
+        request: Request<api::SetBudgetRequest>,
+    ) -> Result<Response<api::SetBudgetResponse>, Status> {
+        self.set_budget_rpc(request).await
+    }
+
+    async fn get_budget_status(
+        &self,
+        request: Request<api::GetBudgetStatusRequest>,
+    ) -> Result<Response<api::GetBudgetStatusResponse>, Status> {
+        self.get_budget_status_rpc(request).await
+    }
+
     async fn receive_labour_market_report(
         &self,
-        _request: Request<api::ReceiveLabourMarketReportRequest>,
+        request: Request<api::ReceiveLabourMarketReportRequest>,
     ) -> Result<Response<api::ReceiveLabourMarketReportResponse>, Status> {
-        Err(Status::unimplemented("labour-market reports are not received yet"))
+        self.receive_labour_market_report_rpc(request).await
+    }
+
+    async fn list_case_reports(
+        &self,
+        request: Request<api::ListCaseReportsRequest>,
+    ) -> Result<Response<api::ListCaseReportsResponse>, Status> {
+        self.list_case_reports_rpc(request).await
+    }
+
+    async fn get_household_history(
+        &self,
+        request: Request<api::GetHouseholdHistoryRequest>,
+    ) -> Result<Response<api::GetHouseholdHistoryResponse>, Status> {
+        self.get_household_history_rpc(request).await
     }
 
     async fn run_gallring(
@@ -475,6 +616,23 @@ impl BistandService for BistandApi {
                 })
                 .collect(),
             run_id: run_id.to_string(),
+        }))
+    }
+
+    async fn export_socialstyrelsen_month(
+        &self,
+        request: Request<api::ExportSocialstyrelsenMonthRequest>,
+    ) -> Result<Response<api::ExportSocialstyrelsenMonthResponse>, Status> {
+        let context = context(&request)?;
+        let (year, month) = parse_year_month(request.get_ref().month.as_ref(), "month")?;
+        let month = YearMonth::new(year, month).map_err(|e| ServiceError::invalid("month", e.to_string()))?;
+        let file = store::socialstyrelsen::export_month(self.context.store.db()?, &context, month).await?;
+        let count = |value: usize| i32::try_from(value).unwrap_or(i32::MAX);
+        Ok(Response::new(api::ExportSocialstyrelsenMonthResponse {
+            households: count(file.households),
+            adults: count(file.adults),
+            total_kronor: file.total_kr,
+            content: file.text,
         }))
     }
 }

@@ -6,9 +6,11 @@
 //!   audited.
 //! - [`grpc`]: the `BistandService` transport.
 //! - [`referrals`]: delivery of referrals to insatser, later if it is down, never twice.
+//! - [`norms`]: the riksnorm tables in use, shipped plus the operator's directory.
 
 pub mod domain;
 pub mod grpc;
+pub mod norms;
 pub mod referrals;
 pub mod store;
 
@@ -43,6 +45,30 @@ impl ServiceDefinition for Bistand {
             .allow(&method("StreamChanges"), &[System])
             .allow(&method("ReceiveLabourMarketReport"), &[System])
             .allow(&method("RunGallring"), &[System])
+            .allow(&method("CreateApplication"), &[Socialsekreterare])
+            .allow(&method("GetApplication"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ListApplications"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("CalculateNorm"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ListNormTables"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("DecideApplication"), &[Socialsekreterare])
+            .allow(&method("GetDecision"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ListDecisions"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ProposeDecision"), &[Socialsekreterare])
+            .allow(&method("ConfirmProposedDecision"), &[Socialsekreterare])
+            .allow(&method("CreatePayment"), &[Socialsekreterare])
+            .allow(&method("MarkPaymentPaid"), &[Socialsekreterare])
+            .allow(&method("StopPayment"), &[Socialsekreterare])
+            .allow(&method("ListPayments"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("SetBudget"), &[Enhetschef])
+            .allow(&method("GetBudgetStatus"), &[Enhetschef])
+            .allow(&method("ListCaseReports"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("GetHouseholdHistory"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ExportSocialstyrelsenMonth"), &[Enhetschef])
+    }
+
+    fn check_settings(settings: &trappan_platform::config::Settings) -> anyhow::Result<()> {
+        norms::LoadedNorms::from_settings(settings)?;
+        Ok(())
     }
 
     fn build(context: &ServiceContext, routes: &mut tonic::service::RoutesBuilder) -> Vec<BackgroundTask> {

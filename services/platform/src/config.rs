@@ -77,6 +77,18 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Logs, traces and metrics.
     pub telemetry: TelemetrySettings,
+    /// Operator-loaded riksnorm tables for bistand.
+    #[serde(default)]
+    pub riksnorm: RiksnormSettings,
+}
+
+/// Where an operator puts riksnorm tables that add or replace years of the shipped ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiksnormSettings {
+    /// A directory of `*.toml` files in the format of bistand's `riksnorm/riksnorm.toml`, read at start-up in
+    /// file-name order; a later file replaces a year of an earlier one. Unset: only the shipped tables.
+    pub dir: Option<PathBuf>,
 }
 
 /// Transport limits: why each exists is in its doc line.
@@ -238,6 +250,7 @@ impl Default for Settings {
                 log_filter: "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,h2=warn,tower=warn,hyper=warn".into(),
                 otlp_endpoint: None,
             },
+            riksnorm: RiksnormSettings::default(),
         }
     }
 }

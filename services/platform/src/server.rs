@@ -64,6 +64,12 @@ pub trait ServiceDefinition: Send + Sync + 'static {
     /// Which roles may call which method.
     fn policy() -> Policy;
 
+    /// Checks service-specific settings before anything starts, so a bad setting refuses start-up with a
+    /// clear error rather than failing later. The default accepts everything.
+    fn check_settings(_settings: &Settings) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Adds the service's gRPC server(s) to `routes` and returns its background tasks.
     fn build(context: &ServiceContext, routes: &mut RoutesBuilder) -> Vec<BackgroundTask>;
 }
@@ -74,6 +80,7 @@ pub async fn serve<D: ServiceDefinition>(
     listener: TcpListener,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    D::check_settings(&settings)?;
     let verifier = TokenVerifier::from_settings(&settings)?;
     let store = Store::pending();
     let context = ServiceContext {

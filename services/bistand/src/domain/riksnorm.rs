@@ -228,6 +228,29 @@ impl NormTable {
         self.sambor
     }
 
+    /// A fingerprint of the table's figures (FNV-1a, 64 bits, over a canonical listing of every amount),
+    /// written as 16 hex digits. Two tables with the same figures have the same version, so a stored
+    /// calculation can tell whether the table it used is still the one loaded.
+    pub fn version(&self) -> String {
+        let without: Vec<i64> = self.children_without_lunch.map(|w| w.to_vec()).unwrap_or_default();
+        let canonical = format!(
+            "{};{:?};{:?};{:?};{};{};{:?}",
+            self.year,
+            self.children_with_lunch,
+            without,
+            self.children_without_lunch.is_some(),
+            self.ensamstaende,
+            self.sambor,
+            self.common
+        );
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in canonical.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+
     /// Common cost for a household of `size` persons, in öre: the table for 1..=7 and
     /// `common[7] − common[6]` more for each person beyond 7; 0 for an empty household.
     pub fn common_cost(&self, size: usize) -> i64 {
@@ -275,6 +298,11 @@ impl NormTables {
     /// the shipped one.
     pub fn extend(&mut self, other: NormTables) {
         self.years.extend(other.years);
+    }
+
+    /// The tables loaded, oldest year first.
+    pub fn tables(&self) -> impl Iterator<Item = &NormTable> + '_ {
+        self.years.values()
     }
 
     /// The years loaded, in order.
@@ -402,6 +430,26 @@ mod tests {
         assert_eq!(t.get(2021).unwrap().status(), NormStatus::Official);
         assert!(t.get(2021).unwrap().source().contains("SFS 2020:1013"));
         assert_eq!(t.get(2024), Err(NormError::MissingYear(2024)));
+    }
+
+    #[test]
+    fn version_fingerprints_the_figures() {
+        let t = NormTables::shipped().unwrap();
+        let versions: Vec<String> = t.tables().map(NormTable::version).collect();
+        assert!(versions.iter().all(|v| v.len() == 16 && v.chars().all(|c| c.is_ascii_hexdigit())));
+        let mut unique = versions.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), versions.len(), "every year has its own version");
+        // the same figures give the same version; one changed amount gives another
+        assert_eq!(NormTables::shipped().unwrap().get(2021).unwrap().version(), versions[3]);
+        let mut changed = t.get(2021).unwrap().clone();
+        changed.ensamstaende += 100;
+        assert_ne!(changed.version(), versions[3]);
+        // provenance text is not part of the figures
+        let mut renamed = t.get(2021).unwrap().clone();
+        renamed.source = "another source".into();
+        assert_eq!(renamed.version(), versions[3]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(trappan_platform::store::PlatformTables),
             Box::new(CaseTables),
+            Box::new(super::case_migrations::CaseFlowTables),
             Box::new(super::migration_forsorjningshinder::MemberForsorjningshinder),
         ]
     }

@@ -3,10 +3,18 @@
 //! Every query takes the caller's [`CallContext`]: its municipality scopes the query and it is written
 //! to the audit log in the same transaction as the read or change.
 
+pub mod applications;
+pub mod case_entities;
+pub mod case_migrations;
+pub mod decisions;
 pub mod entities;
 pub mod gallring;
+pub mod history;
 pub mod migration_forsorjningshinder;
 pub mod migrations;
+pub mod payments;
+pub mod reports;
+pub mod socialstyrelsen;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -23,6 +31,7 @@ use uuid::Uuid;
 
 use crate::domain::socialstyrelsen::Forsorjningshinder;
 
+pub use case_entities::{application, budget, case_report, decision, payment};
 pub use entities::{consent, household, member, referral};
 pub use migrations::Migrator;
 
@@ -117,7 +126,8 @@ async fn members_of(conn: &impl ConnectionTrait, household_ids: &[Uuid]) -> Serv
         .await?)
 }
 
-async fn find_household(
+/// Finds a household of the caller's municipality with its members (not audited: the caller audits).
+pub(crate) async fn find_household(
     conn: &impl ConnectionTrait,
     context: &CallContext,
     id: Uuid,

@@ -1,0 +1,115 @@
+//! The demo municipality on SQLite and PostgreSQL: after `trappan seed`, bistand's decisions show 98
+//! households granted assistance for August 2019 and 57 for August 2020 (the figures of the domain brief),
+//! each granted month is paid on its historical date, every year has its budget, the Socialstyrelsen file
+//! of August 2019 has 98 rows, and a second seed adds nothing.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{KOMMUN, TestSuite, count_rows};
+use trappan_api::bistand::v1 as bistand;
+use trappan_api::common::v1::YearMonth;
+use trappan_platform::auth::Role;
+use trappan_platform::config::ServiceKind;
+
+/// The households granted assistance for `month`, read through ListDecisions (the demo decides each month
+/// early in the month applied for). Only standing decisions count.
+async fn granted_households(suite: &TestSuite, year: i32, month: i32) -> usize {
+    let mut client = suite.bistand(Role::Enhetschef, KOMMUN);
+    let mut granted = HashSet::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_decisions(bistand::ListDecisionsRequest {
+                decided_in: Some(YearMonth { year, month }),
+                page_size: 500,
+                page_token,
+                ..Default::default()
+            })
+            .await
+            .expect("decisions")
+            .into_inner();
+        for decision in page.decisions {
+            let for_month = decision.month == Some(YearMonth { year, month });
+            let granted_outcome = decision.outcome == bistand::DecisionOutcome::Granted as i32
+                || decision.outcome == bistand::DecisionOutcome::PartlyGranted as i32;
+            if for_month && granted_outcome && decision.superseded_by_decision_id.is_empty() {
+                granted.insert(decision.household_id);
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    granted.len()
+}
+
+const TABLES: [&str; 9] = [
+    "household",
+    "household_member",
+    "consent",
+    "referral",
+    "application",
+    "decision",
+    "payment",
+    "budget",
+    "outbox_event",
+];
+
+async fn counts(suite: &TestSuite) -> Vec<i64> {
+    let db = suite.database(ServiceKind::Bistand).await;
+    let mut counts = Vec::new();
+    for table in TABLES {
+        counts.push(count_rows(&db, table).await);
+    }
+    counts
+}
+
+#[tokio::test]
+async fn the_seeded_history_shows_98_then_57_granted_households_and_seeding_twice_adds_nothing() {
+    for backend in common::backends() {
+        let suite = TestSuite::spawn(backend).await;
+        trappan::demo::seed(&suite.settings).await.expect("the demo seeds");
+
+        assert_eq!(granted_households(&suite, 2019, 8).await, 98, "{backend:?}: August 2019");
+        assert_eq!(granted_households(&suite, 2020, 8).await, 57, "{backend:?}: August 2020");
+
+        let db = suite.database(ServiceKind::Bistand).await;
+        assert_eq!(count_rows(&db, "household").await, 160, "{backend:?}");
+        let granted = count_rows(&db, "decision WHERE outcome = 'granted'").await;
+        assert!(granted > 2_000, "{backend:?}: {granted} granted months");
+        assert_eq!(count_rows(&db, "payment WHERE status = 'paid'").await, granted, "{backend:?}: each paid once");
+        assert_eq!(count_rows(&db, "payment WHERE paid_on > '2021-12-31'").await, 0, "paid on historical dates");
+        assert!(count_rows(&db, "decision WHERE outcome = 'refused' AND reason <> ''").await >= 10, "avslag");
+        assert!(count_rows(&db, "referral").await >= 10, "{backend:?}: referrals follow the consents");
+
+        let mut chef = suite.bistand(Role::Enhetschef, KOMMUN);
+        for year in [2019, 2020, 2021] {
+            let status = chef
+                .get_budget_status(bistand::GetBudgetStatusRequest { year, as_of: None })
+                .await
+                .expect("budget")
+                .into_inner()
+                .status
+                .expect("status");
+            let (allocated, paid) = (status.allocated.expect("allocated").ore, status.paid_to_date.expect("paid").ore);
+            assert!(allocated > 0 && paid > 0, "{backend:?}: {year} has a budget and payments");
+            assert!(paid <= allocated, "{backend:?}: {year} stays within its budget");
+        }
+        let file = chef
+            .export_socialstyrelsen_month(bistand::ExportSocialstyrelsenMonthRequest {
+                month: Some(YearMonth { year: 2019, month: 8 }),
+            })
+            .await
+            .expect("register file")
+            .into_inner();
+        assert_eq!(file.households, 98, "{backend:?}: the register file agrees");
+
+        let before = counts(&suite).await;
+        trappan::demo::seed(&suite.settings).await.expect("the demo seeds again");
+        assert_eq!(counts(&suite).await, before, "{backend:?}: a second seed adds nothing ({TABLES:?})");
+        suite.shutdown().await;
+    }
+}
