@@ -1012,3 +1012,67 @@ async fn case_views_page_without_gaps_and_show_only_mine_when_asked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn gallring_erases_the_case_flow_and_counts_it_as_entries() {
+    use chrono::{Datelike, Months};
+    use trappan_bistand::store::gallring::run_gallring;
+    for_each_backend(|suite| async move {
+        let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+        let db = suite.database(ServiceKind::Bistand).await;
+        let today = chrono::Local::now().date_naive();
+        let on = |d: chrono::NaiveDate| date(d.year(), d.month() as i32, d.day() as i32);
+        // a household with the whole case flow, last touched now
+        let old = single(&suite, 91).await;
+        let (_, referral) = consent_and_referral(&suite, &old).await;
+        suite
+            .bistand(Role::System, KOMMUN)
+            .receive_labour_market_report(report(&referral, bistand::LabourMarketReportKind::PlanChanged, on(today)))
+            .await
+            .expect("report");
+        let decision = month_decided(&mut client, &old, (2021, 3), 0, bistand::DecisionOutcome::Granted).await;
+        client.create_payment(payment_request(&decision, &new_request_id())).await.expect("payment");
+        // a household whose payment is booked three years ahead: its last entry is then
+        let later = single(&suite, 92).await;
+        let decision = month_decided(&mut client, &later, (2021, 3), 0, bistand::DecisionOutcome::Granted).await;
+        let ahead = today.checked_add_months(Months::new(36)).expect("date");
+        let payment = client
+            .create_payment(bistand::CreatePaymentRequest {
+                request_id: new_request_id(),
+                decision_id: decision.decision_id.clone(),
+                planned_on: on(ahead),
+            })
+            .await
+            .expect("payment")
+            .into_inner()
+            .payment
+            .expect("payment");
+        client
+            .mark_payment_paid(bistand::MarkPaymentPaidRequest { payment_id: payment.payment_id, paid_on: on(ahead) })
+            .await
+            .expect("paid");
+
+        let far = today.checked_add_months(Months::new(7 * 12)).expect("date");
+        let dry = run_gallring(&db, far, true).await.expect("dry run");
+        assert_eq!(dry.households_removed, 1);
+        assert_eq!(count_rows(&db, "application").await, 2, "a dry run erases nothing");
+        let real = run_gallring(&db, far, false).await.expect("run");
+        assert_eq!(real.households_removed, 1);
+        for table in ["application", "decision", "payment"] {
+            assert_eq!(count_rows(&db, table).await, 1, "{table}: only the later household's remains");
+        }
+        assert_eq!(count_rows(&db, "case_report").await, 0);
+        let kept = client
+            .list_applications(bistand::ListApplicationsRequest {
+                household_id: later.household_id.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("kept")
+            .into_inner()
+            .applications;
+        assert_eq!(kept.len(), 1);
+        suite
+    })
+    .await;
+}

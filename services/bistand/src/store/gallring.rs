@@ -97,6 +97,8 @@ async fn assess_household(
         .iter()
         .flat_map(|c| std::iter::once(c.given_on).chain(c.withdrawn_on))
         .chain(referrals.iter().map(|r| r.created_at.date_naive()))
+        // The case flow (applications, decisions, payments, reports) counts as entries too.
+        .chain(super::case_gallring::last_case_entry(conn, row.id).await?)
         .fold(row.created_at.date_naive(), std::cmp::max);
 
     let mut remaining = members.len();
@@ -134,6 +136,7 @@ async fn assess_household(
                 .collect();
             delete_referrals(conn, &leftover).await?;
             consent::Entity::delete_many().filter(consent::Column::HouseholdId.eq(row.id)).exec(conn).await?;
+            super::case_gallring::erase_household_case_flow(conn, row.id).await?;
             household::Entity::delete_by_id(row.id).exec(conn).await?;
             audit::record(conn, context, "household", &row.id.to_string(), Outcome::Erased).await?;
         }
@@ -156,6 +159,7 @@ async fn erase_member(
         .collect();
     delete_referrals(conn, &referral_ids).await?;
     consent::Entity::delete_many().filter(consent::Column::MemberId.eq(person.id)).exec(conn).await?;
+    super::case_gallring::erase_member_reports(conn, person.id).await?;
     member::Entity::delete_by_id(person.id).exec(conn).await?;
     audit::record(conn, context, "household_member", &person.id.to_string(), Outcome::Erased).await?;
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod case_entities;
+pub mod case_gallring;
 pub mod case_migrations;
 pub mod decisions;
 pub mod entities;
