@@ -375,7 +375,9 @@ async fn a_decision_is_itemised_reproducible_immutable_and_reconsidered_by_a_new
         let mut stale = omprovning;
         stale.request_id = new_request_id();
         assert_eq!(client.decide_application(stale).await.expect_err("stale").code(), Code::FailedPrecondition);
-        // the first decision is unchanged except for the link to its successor
+        // the first decision is unchanged except for the link to its successor; the read is audited
+        let reads = "audit_log WHERE subject_kind = 'decision' AND outcome = 'read'";
+        let before = count_rows(&db, reads).await;
         let reread = client
             .get_decision(bistand::GetDecisionRequest { decision_id: first.decision_id.clone() })
             .await
@@ -383,6 +385,7 @@ async fn a_decision_is_itemised_reproducible_immutable_and_reconsidered_by_a_new
             .into_inner()
             .decision
             .expect("decision");
+        assert_eq!(count_rows(&db, reads).await, before + 1);
         assert_eq!(reread.superseded_by_decision_id, second.decision_id);
         assert_eq!(
             bistand::Decision { superseded_by_decision_id: String::new(), ..reread },
@@ -830,6 +833,8 @@ async fn labour_market_reports_need_active_consent_and_are_stored_once() {
         assert_eq!(refused.expect_err("withdrawn").code(), Code::FailedPrecondition);
         let db = suite.database(ServiceKind::Bistand).await;
         assert_eq!(count_rows(&db, "case_report").await, 2);
+        assert_eq!(count_rows(&db, "audit_log WHERE subject_kind = 'case_report' AND outcome = 'created'").await, 2);
+        assert!(count_rows(&db, "audit_log WHERE subject_kind = 'case_report' AND outcome = 'read'").await >= 3);
         suite
     })
     .await;
