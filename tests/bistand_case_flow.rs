@@ -375,7 +375,9 @@ async fn a_decision_is_itemised_reproducible_immutable_and_reconsidered_by_a_new
         let mut stale = omprovning;
         stale.request_id = new_request_id();
         assert_eq!(client.decide_application(stale).await.expect_err("stale").code(), Code::FailedPrecondition);
-        // the first decision is unchanged except for the link to its successor
+        // the first decision is unchanged except for the link to its successor; the read is audited
+        let reads = "audit_log WHERE subject_kind = 'decision' AND outcome = 'read'";
+        let before = count_rows(&db, reads).await;
         let reread = client
             .get_decision(bistand::GetDecisionRequest { decision_id: first.decision_id.clone() })
             .await
@@ -383,6 +385,7 @@ async fn a_decision_is_itemised_reproducible_immutable_and_reconsidered_by_a_new
             .into_inner()
             .decision
             .expect("decision");
+        assert_eq!(count_rows(&db, reads).await, before + 1);
         assert_eq!(reread.superseded_by_decision_id, second.decision_id);
         assert_eq!(
             bistand::Decision { superseded_by_decision_id: String::new(), ..reread },
@@ -830,6 +833,8 @@ async fn labour_market_reports_need_active_consent_and_are_stored_once() {
         assert_eq!(refused.expect_err("withdrawn").code(), Code::FailedPrecondition);
         let db = suite.database(ServiceKind::Bistand).await;
         assert_eq!(count_rows(&db, "case_report").await, 2);
+        assert_eq!(count_rows(&db, "audit_log WHERE subject_kind = 'case_report' AND outcome = 'created'").await, 2);
+        assert!(count_rows(&db, "audit_log WHERE subject_kind = 'case_report' AND outcome = 'read'").await >= 3);
         suite
     })
     .await;
@@ -1008,6 +1013,70 @@ async fn case_views_page_without_gaps_and_show_only_mine_when_asked() {
             .await
             .expect_err("hidden");
         assert_eq!(hidden.code(), Code::NotFound);
+        suite
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn gallring_erases_the_case_flow_and_counts_it_as_entries() {
+    use chrono::{Datelike, Months};
+    use trappan_bistand::store::gallring::run_gallring;
+    for_each_backend(|suite| async move {
+        let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+        let db = suite.database(ServiceKind::Bistand).await;
+        let today = chrono::Local::now().date_naive();
+        let on = |d: chrono::NaiveDate| date(d.year(), d.month() as i32, d.day() as i32);
+        // a household with the whole case flow, last touched now
+        let old = single(&suite, 91).await;
+        let (_, referral) = consent_and_referral(&suite, &old).await;
+        suite
+            .bistand(Role::System, KOMMUN)
+            .receive_labour_market_report(report(&referral, bistand::LabourMarketReportKind::PlanChanged, on(today)))
+            .await
+            .expect("report");
+        let decision = month_decided(&mut client, &old, (2021, 3), 0, bistand::DecisionOutcome::Granted).await;
+        client.create_payment(payment_request(&decision, &new_request_id())).await.expect("payment");
+        // a household whose payment is booked three years ahead: its last entry is then
+        let later = single(&suite, 92).await;
+        let decision = month_decided(&mut client, &later, (2021, 3), 0, bistand::DecisionOutcome::Granted).await;
+        let ahead = today.checked_add_months(Months::new(36)).expect("date");
+        let payment = client
+            .create_payment(bistand::CreatePaymentRequest {
+                request_id: new_request_id(),
+                decision_id: decision.decision_id.clone(),
+                planned_on: on(ahead),
+            })
+            .await
+            .expect("payment")
+            .into_inner()
+            .payment
+            .expect("payment");
+        client
+            .mark_payment_paid(bistand::MarkPaymentPaidRequest { payment_id: payment.payment_id, paid_on: on(ahead) })
+            .await
+            .expect("paid");
+
+        let far = today.checked_add_months(Months::new(7 * 12)).expect("date");
+        let dry = run_gallring(&db, far, true).await.expect("dry run");
+        assert_eq!(dry.households_removed, 1);
+        assert_eq!(count_rows(&db, "application").await, 2, "a dry run erases nothing");
+        let real = run_gallring(&db, far, false).await.expect("run");
+        assert_eq!(real.households_removed, 1);
+        for table in ["application", "decision", "payment"] {
+            assert_eq!(count_rows(&db, table).await, 1, "{table}: only the later household's remains");
+        }
+        assert_eq!(count_rows(&db, "case_report").await, 0);
+        let kept = client
+            .list_applications(bistand::ListApplicationsRequest {
+                household_id: later.household_id.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("kept")
+            .into_inner()
+            .applications;
+        assert_eq!(kept.len(), 1);
         suite
     })
     .await;

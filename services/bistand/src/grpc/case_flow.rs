@@ -22,7 +22,7 @@ use crate::store::applications::{
     self as applications, ApplicationFilter, ApplicationRecord, NewApplication, StoredCost, StoredIncome, year_month_of,
 };
 use crate::store::decisions::{
-    self as decisions, Confirmation, DecisionFilter, DecisionRecord, NewDecision, Outcome3, StoredCalculation,
+    self as decisions, Confirmation, DecisionFilter, DecisionRecord, NewDecision, StoredCalculation, StoredOutcome,
     StoredProvenance,
 };
 use crate::store::history::{self, HistoryEntry};
@@ -323,7 +323,8 @@ fn to_api_decision(record: DecisionRecord) -> api::Decision {
         application_id: row.application_id.to_string(),
         household_id: row.household_id.to_string(),
         month: year_month_of(row.month).ok().map(api_month),
-        outcome: Outcome3::from_code(&row.outcome).map_or(api::DecisionOutcome::Unspecified, Outcome3::to_api) as i32,
+        outcome: StoredOutcome::from_code(&row.outcome).map_or(api::DecisionOutcome::Unspecified, StoredOutcome::to_api)
+            as i32,
         granted: money(row.granted_ore),
         cost_lines: record.costs.iter().map(to_api_cost).collect(),
         calculation: Some(to_api_calculation(&record.calculation)),
@@ -471,11 +472,11 @@ fn person_index(person: crate::domain::PersonRef, household: &Household) -> i32 
     i32::try_from(index).unwrap_or(i32::MAX)
 }
 
-fn outcome(value: i32) -> Option<Outcome3> {
+fn outcome(value: i32) -> Option<StoredOutcome> {
     match api::DecisionOutcome::try_from(value).ok()? {
-        api::DecisionOutcome::Granted => Some(Outcome3::Granted),
-        api::DecisionOutcome::PartlyGranted => Some(Outcome3::PartlyGranted),
-        api::DecisionOutcome::Refused => Some(Outcome3::Refused),
+        api::DecisionOutcome::Granted => Some(StoredOutcome::Granted),
+        api::DecisionOutcome::PartlyGranted => Some(StoredOutcome::PartlyGranted),
+        api::DecisionOutcome::Refused => Some(StoredOutcome::Refused),
         api::DecisionOutcome::Unspecified => None,
     }
 }
@@ -501,7 +502,7 @@ fn parse_decision(body: &api::DecideApplicationRequest, today: NaiveDate) -> Res
         }
     }
     let reason = body.reason.trim().to_string();
-    if matches!(outcome, Some(Outcome3::PartlyGranted | Outcome3::Refused)) && reason.is_empty() {
+    if matches!(outcome, Some(StoredOutcome::PartlyGranted | StoredOutcome::Refused)) && reason.is_empty() {
         violations.push(FieldViolation::new("reason", "is required for delvis bifall and avslag"));
     }
     if reason.chars().count() > 4000 {

@@ -37,7 +37,7 @@ pub const APPEAL_DAYS: u64 = 21;
 
 /// A decision's outcome as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome3 {
+pub enum StoredOutcome {
     /// Bifall.
     Granted,
     /// Delvis bifall.
@@ -46,35 +46,37 @@ pub enum Outcome3 {
     Refused,
 }
 
-impl Outcome3 {
+impl StoredOutcome {
     /// The stored code.
     pub fn code(self) -> &'static str {
         match self {
-            Outcome3::Granted => "granted",
-            Outcome3::PartlyGranted => "partly_granted",
-            Outcome3::Refused => "refused",
+            StoredOutcome::Granted => "granted",
+            StoredOutcome::PartlyGranted => "partly_granted",
+            StoredOutcome::Refused => "refused",
         }
     }
 
     /// Reads a stored code.
-    pub fn from_code(code: &str) -> Option<Outcome3> {
-        [Outcome3::Granted, Outcome3::PartlyGranted, Outcome3::Refused].into_iter().find(|o| o.code() == code)
+    pub fn from_code(code: &str) -> Option<StoredOutcome> {
+        [StoredOutcome::Granted, StoredOutcome::PartlyGranted, StoredOutcome::Refused]
+            .into_iter()
+            .find(|o| o.code() == code)
     }
 
     /// The outcome as the contract writes it.
     pub fn to_api(self) -> api::DecisionOutcome {
         match self {
-            Outcome3::Granted => api::DecisionOutcome::Granted,
-            Outcome3::PartlyGranted => api::DecisionOutcome::PartlyGranted,
-            Outcome3::Refused => api::DecisionOutcome::Refused,
+            StoredOutcome::Granted => api::DecisionOutcome::Granted,
+            StoredOutcome::PartlyGranted => api::DecisionOutcome::PartlyGranted,
+            StoredOutcome::Refused => api::DecisionOutcome::Refused,
         }
     }
 
     fn for_chain(self) -> ChainOutcome {
         match self {
-            Outcome3::Granted => ChainOutcome::Bifall,
-            Outcome3::PartlyGranted => ChainOutcome::DelvisBifall,
-            Outcome3::Refused => ChainOutcome::Avslag,
+            StoredOutcome::Granted => ChainOutcome::Bifall,
+            StoredOutcome::PartlyGranted => ChainOutcome::DelvisBifall,
+            StoredOutcome::Refused => ChainOutcome::Avslag,
         }
     }
 }
@@ -199,8 +201,8 @@ impl DecisionRecord {
     }
 
     /// The outcome.
-    pub fn outcome(&self) -> ServiceResult<Outcome3> {
-        Outcome3::from_code(&self.row.outcome).ok_or_else(|| internal("unknown outcome"))
+    pub fn outcome(&self) -> ServiceResult<StoredOutcome> {
+        StoredOutcome::from_code(&self.row.outcome).ok_or_else(|| internal("unknown outcome"))
     }
 }
 
@@ -297,7 +299,7 @@ pub async fn prepare(
         .await?
         .into_iter()
         .filter_map(|d| {
-            let outcome = Outcome3::from_code(&d.outcome)?;
+            let outcome = StoredOutcome::from_code(&d.outcome)?;
             Some((year_month_of(d.month).ok()?, outcome.for_chain()))
         })
         .collect::<Vec<_>>();
@@ -360,7 +362,7 @@ pub struct NewDecision {
     /// The application.
     pub application_id: Uuid,
     /// The outcome.
-    pub outcome: Outcome3,
+    pub outcome: StoredOutcome,
     /// Approved amount per cost line (index), others as claimed.
     pub approvals: Vec<(usize, i64)>,
     /// The reason text.
@@ -438,19 +440,19 @@ pub async fn decide(
     let payment = prepared.calculation.payment_ore();
     let all_as_claimed = prepared.costs.iter().all(|c| c.approved_ore.unwrap_or(0) >= c.claimed_ore);
     let granted = match new.outcome {
-        Outcome3::Granted | Outcome3::PartlyGranted if payment == 0 => {
+        StoredOutcome::Granted | StoredOutcome::PartlyGranted if payment == 0 => {
             return Err(ServiceError::FailedPrecondition(
                 "the household's own means cover the need: the calculation pays nothing, so the outcome is avslag"
                     .into(),
             ));
         }
-        Outcome3::Granted if !all_as_claimed => {
+        StoredOutcome::Granted if !all_as_claimed => {
             return Err(ServiceError::FailedPrecondition(
                 "a cost is approved below the claimed amount: the outcome is delvis bifall, with a reason".into(),
             ));
         }
-        Outcome3::Granted | Outcome3::PartlyGranted => payment,
-        Outcome3::Refused => 0,
+        StoredOutcome::Granted | StoredOutcome::PartlyGranted => payment,
+        StoredOutcome::Refused => 0,
     };
     let id = Uuid::now_v7();
     let calculation = store_calculation(&prepared.calculation, &prepared.household, prepared.provenance.clone());
@@ -530,7 +532,7 @@ fn decision_event(
     row: &decision::Model,
     prepared: &Prepared,
     granted: i64,
-    outcome: Outcome3,
+    outcome: StoredOutcome,
 ) -> ServiceResult<api::DecisionMadeEvent> {
     let month = prepared.inputs.month;
     let on = month.last_day();
@@ -666,7 +668,7 @@ async fn assess(
         .map(DecisionRecord::decode)
         .transpose()?;
     let previous_inputs = previous.as_ref().map(DecisionRecord::inputs).transpose()?;
-    let previous_outcome = previous.as_ref().map(DecisionRecord::outcome).transpose()?.map(Outcome3::for_chain);
+    let previous_outcome = previous.as_ref().map(DecisionRecord::outcome).transpose()?.map(StoredOutcome::for_chain);
     let has_active_plan = reports::has_active_plan(conn, context.kommun(), application.row.household_id).await?;
     let input = StandardCaseInput {
         month,
@@ -750,7 +752,7 @@ pub async fn confirm(
         NewDecision {
             request_id,
             application_id,
-            outcome: Outcome3::Granted,
+            outcome: StoredOutcome::Granted,
             approvals: Vec::new(),
             reason: String::new(),
             decided_on: today,

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::applications::year_month_of;
 use super::case_entities::{budget, decision, payment};
-use super::decisions::Outcome3;
+use super::decisions::StoredOutcome;
 use super::find_household;
 use crate::domain::YearMonth;
 use crate::domain::forecast::{ForecastInput, ForecastMethod, forecast};
@@ -127,7 +127,7 @@ pub async fn create_payment(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("decision"))?;
-    if Outcome3::from_code(&decided.outcome) == Some(Outcome3::Refused) || decided.granted_ore <= 0 {
+    if StoredOutcome::from_code(&decided.outcome) == Some(StoredOutcome::Refused) || decided.granted_ore <= 0 {
         return Err(ServiceError::FailedPrecondition("the decision grants nothing to pay (avslag)".into()));
     }
     if decided.superseded_by.is_some() {
