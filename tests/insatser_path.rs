@@ -40,50 +40,6 @@ fn number(serial: u32) -> String {
     trappan::demo::demo_personnummer(1990, 6, 14, serial)
 }
 
-/// A household in bistand whose applicant consented to `scopes` for the labour-market unit, referred to
-/// insatser; returns bistand's referral once insatser has it.
-async fn referred(suite: &TestSuite, serial: u32, scopes: &[bistand::ConsentScope]) -> bistand::Referral {
-    let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
-    let household = client
-        .create_household(bistand::CreateHouseholdRequest {
-            request_id: new_request_id(),
-            household: Some(bistand::Household {
-                members: vec![common::member(&number(serial), bistand::MemberRole::Applicant)],
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("household")
-        .into_inner()
-        .household
-        .expect("household");
-    client
-        .record_consent(bistand::RecordConsentRequest {
-            request_id: new_request_id(),
-            consent: Some(bistand::Consent {
-                household_id: household.household_id.clone(),
-                member_id: household.members[0].member_id.clone(),
-                recipient_unit: bistand::RecipientUnit::Arbetsmarknadsenheten as i32,
-                scopes: scopes.iter().map(|s| *s as i32).collect(),
-                given_on: date(2020, 3, 2),
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("consent");
-    client
-        .create_referral(bistand::CreateReferralRequest {
-            request_id: new_request_id(),
-            household_id: household.household_id.clone(),
-            member_id: household.members[0].member_id.clone(),
-            reason: "Behöver stöd mot arbete".into(),
-        })
-        .await
-        .expect("referral");
-    suite.wait_for_referral(&household.household_id, bistand::ReferralState::Delivered).await;
-    suite.referrals(&household.household_id).await.remove(0)
-}
-
 fn koordinator(
     suite: &TestSuite,
 ) -> trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient<common::Authed> {
@@ -235,8 +191,7 @@ fn fields(status: &tonic::Status) -> Vec<String> {
 #[tokio::test]
 async fn a_referral_from_bistand_becomes_a_participant_with_a_plan_whose_history_is_kept() {
     for_each_backend(|suite| async move {
-        let referral =
-            referred(&suite, 11, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
+        let referral = suite.referred(11, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
         let mut client = koordinator(&suite);
         let participant = client
             .get_participant(insatser::GetParticipantRequest {
@@ -375,8 +330,8 @@ async fn a_referral_from_bistand_becomes_a_participant_with_a_plan_whose_history
 #[tokio::test]
 async fn unexcused_absence_beyond_the_threshold_is_reported_once_and_only_with_consent() {
     for_each_backend(|suite| async move {
-        let allowed = referred(&suite, 21, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
-        let not_allowed = referred(&suite, 22, &[bistand::ConsentScope::Referral]).await;
+        let allowed = suite.referred(21, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
+        let not_allowed = suite.referred(22, &[bistand::ConsentScope::Referral]).await;
         let with_consent = start(&suite, &allowed.insatser_participant_id, "work_training", "").await;
         let without_consent = start(&suite, &not_allowed.insatser_participant_id, "work_training", "").await;
         use insatser::AttendanceStatus::{Excused, Present, Unexcused};
@@ -527,8 +482,7 @@ async fn follow_ups_fall_due_on_schedule_and_show_as_overdue_when_missed() {
 #[tokio::test]
 async fn exit_ends_the_path_is_reported_to_the_referring_unit_and_fed_to_rapport() {
     for_each_backend(|suite| async move {
-        let referral =
-            referred(&suite, 41, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
+        let referral = suite.referred(41, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
         let id = referral.insatser_participant_id.clone();
         create_plan(&suite, &id).await;
         let mut client = koordinator(&suite);
@@ -907,8 +861,7 @@ async fn the_unit_sets_its_own_threshold_ladder_and_catalogue() {
         assert_eq!(entries.len(), 11);
         assert!(entries.iter().any(|e| e.code == "forklift_course" && !e.built_in));
 
-        let referral =
-            referred(&suite, 61, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
+        let referral = suite.referred(61, &[bistand::ConsentScope::Referral, bistand::ConsentScope::ReportBack]).await;
         let mut client = koordinator(&suite);
         client
             .create_plan(insatser::CreatePlanRequest {

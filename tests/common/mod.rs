@@ -208,6 +208,53 @@ impl TestSuite {
         .await;
     }
 
+    /// A household in bistand whose applicant consented to `scopes` for the labour-market unit, referred to
+    /// insatser; returns bistand's referral once insatser has it.
+    pub async fn referred(&self, serial: u32, scopes: &[bistand::ConsentScope]) -> bistand::Referral {
+        let mut client = self.bistand(Role::Socialsekreterare, KOMMUN);
+        let household = client
+            .create_household(bistand::CreateHouseholdRequest {
+                request_id: new_request_id(),
+                household: Some(bistand::Household {
+                    members: vec![member(
+                        &trappan::demo::demo_personnummer(1990, 6, 14, serial),
+                        bistand::MemberRole::Applicant,
+                    )],
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("household")
+            .into_inner()
+            .household
+            .expect("household");
+        client
+            .record_consent(bistand::RecordConsentRequest {
+                request_id: new_request_id(),
+                consent: Some(bistand::Consent {
+                    household_id: household.household_id.clone(),
+                    member_id: household.members[0].member_id.clone(),
+                    recipient_unit: bistand::RecipientUnit::Arbetsmarknadsenheten as i32,
+                    scopes: scopes.iter().map(|s| *s as i32).collect(),
+                    given_on: Some(trappan_api::common::v1::Date { year: 2020, month: 3, day: 2 }),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("consent");
+        client
+            .create_referral(bistand::CreateReferralRequest {
+                request_id: new_request_id(),
+                household_id: household.household_id.clone(),
+                member_id: household.members[0].member_id.clone(),
+                reason: "Behöver stöd mot arbete".into(),
+            })
+            .await
+            .expect("referral");
+        self.wait_for_referral(&household.household_id, bistand::ReferralState::Delivered).await;
+        self.referrals(&household.household_id).await.remove(0)
+    }
+
     pub async fn shutdown(mut self) {
         for kind in ServiceKind::ALL {
             self.stop(kind).await;
