@@ -6,7 +6,8 @@
 //! young people a year; and a small municipality `0767` with 100 households a month. History is loaded in bulk
 //! through the store's entities; ingestion through the followers' `apply` (one transaction per event, cursor
 //! included) is measured separately on both stores. The setup asserts that every report gives the known totals
-//! for both municipalities, then criterion times the reports. SQLite, or PostgreSQL when
+//! for both municipalities, then criterion times the reports. Run by `cargo test --all-targets` (without
+//! `--bench`) it uses 300 households over 2 years, as a quick check. SQLite, or PostgreSQL when
 //! `TRAPPAN_TEST_POSTGRES_URL` is set. Run: `cargo bench -p trappan-rapport --bench scale`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -201,10 +202,13 @@ fn main() {
     } else {
         Backend::Sqlite
     };
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this once without it, as a quick check
+    // that the bench and its correctness assertions still work, on a municipality small enough for a test run.
+    let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let large = Scale {
         kommun: LARGE,
-        households: env("TRAPPAN_BENCH_HOUSEHOLDS", 25_000),
-        years: i32::try_from(env("TRAPPAN_BENCH_YEARS", 10)).unwrap(),
+        households: env("TRAPPAN_BENCH_HOUSEHOLDS", if benchmarking { 25_000 } else { 300 }),
+        years: i32::try_from(env("TRAPPAN_BENCH_YEARS", if benchmarking { 10 } else { 2 })).unwrap(),
     };
     let small = Scale { kommun: SMALL, households: 100, years: large.years };
     let (database, db) = runtime.block_on(async {
@@ -213,7 +217,7 @@ fn main() {
         trappan_rapport::store::Migrator::up(&db, None).await.unwrap();
         (database, db)
     });
-    let events = env("TRAPPAN_BENCH_INGEST_EVENTS", 2_000) as u64;
+    let events = env("TRAPPAN_BENCH_INGEST_EVENTS", if benchmarking { 2_000 } else { 100 }) as u64;
     let started = Instant::now();
     let small_rate = runtime.block_on(async {
         load(&db, &small).await;
