@@ -27,6 +27,9 @@ use crate::domain::socialstyrelsen::{
 /// The audit subject of an export run (its reference is `kommun:YYYY-MM`, no personal data).
 pub const EXPORT_SUBJECT: &str = "socialstyrelsen_export";
 
+/// Households read per query.
+const CHUNK: usize = 500;
+
 /// The job name the CLI's export is audited under.
 pub const JOB: &str = "socialstyrelsen_export";
 
@@ -141,26 +144,32 @@ pub async fn export_month(
     let txn = db.begin().await?;
     let kommun = context.kommun();
     let paid = paid_for_month(&txn, kommun, month).await?;
-    let ids: Vec<Uuid> = paid.keys().copied().collect();
-    // Payments carry the municipality themselves; the household filter makes the scope explicit twice.
-    let in_kommun: Vec<Uuid> = household::Entity::find()
-        .filter(household::Column::Kommun.eq(kommun))
-        .filter(household::Column::Id.is_in(ids.iter().copied()))
-        .select_only()
-        .column(household::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    let ids: Vec<Uuid> = ids.into_iter().filter(|id| in_kommun.contains(id)).collect();
-    let members = members_of(&txn, &ids).await?;
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let own: Vec<member::Model> = members.iter().filter(|m| m.household_id == *id).cloned().collect();
-        rows.push(household_month(*id, &own, month, paid.get(id).copied().unwrap_or(0))?);
+    let mut ids = Vec::with_capacity(paid.len());
+    let mut rows = Vec::with_capacity(paid.len());
+    let paid_ids: Vec<Uuid> = paid.keys().copied().collect();
+    // In chunks, so a large municipality's month stays within the databases' limits on bound values.
+    for chunk in paid_ids.chunks(CHUNK) {
+        // Payments carry the municipality themselves; the household filter makes the scope explicit twice.
+        let in_kommun: Vec<Uuid> = household::Entity::find()
+            .filter(household::Column::Kommun.eq(kommun))
+            .filter(household::Column::Id.is_in(chunk.iter().copied()))
+            .select_only()
+            .column(household::Column::Id)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let members = members_of(&txn, &in_kommun).await?;
+        for id in chunk.iter().filter(|id| in_kommun.contains(id)) {
+            let own: Vec<member::Model> = members.iter().filter(|m| m.household_id == *id).cloned().collect();
+            rows.push(household_month(*id, &own, month, paid.get(id).copied().unwrap_or(0))?);
+            ids.push(*id);
+        }
     }
     let file = register_file(kommun, month, &rows).map_err(|error| export_error(error, &ids))?;
     audit::record(&txn, context, EXPORT_SUBJECT, &format!("{kommun}:{month}"), Outcome::Read).await?;
-    audit::record_many(&txn, context, "household", ids.iter().map(Uuid::to_string), Outcome::Read).await?;
+    for chunk in ids.chunks(CHUNK) {
+        audit::record_many(&txn, context, "household", chunk.iter().map(Uuid::to_string), Outcome::Read).await?;
+    }
     txn.commit().await?;
     Ok(file)
 }
