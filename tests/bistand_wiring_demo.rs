@@ -1,15 +1,17 @@
 //! The demo municipality on SQLite and PostgreSQL: after `trappan seed`, bistand's decisions show 98
 //! households granted assistance for August 2019 and 57 for August 2020 (the figures of the domain brief),
 //! each granted month is paid on its historical date, every year has its budget, the Socialstyrelsen file
-//! of August 2019 has 98 rows, and a second seed adds nothing.
+//! of August 2019 has 98 rows, rapport's report shows the same 98 → 57 (−41.8 %) from bistand's change feed,
+//! and a second seed adds nothing. The demo is seeded once per backend, as it takes a while.
 
 mod common;
 
 use std::collections::HashSet;
 
-use common::{KOMMUN, TestSuite, count_rows};
+use common::{KOMMUN, TestSuite, count_rows, eventually_within};
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::YearMonth;
+use trappan_api::rapport::v1 as rapport;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
 
@@ -106,6 +108,30 @@ async fn the_seeded_history_shows_98_then_57_granted_households_and_seeding_twic
             .expect("register file")
             .into_inner();
         assert_eq!(file.households, 98, "{backend:?}: the register file agrees");
+
+        let august_2020 = || {
+            let mut client = suite.rapport(Role::Enhetschef, KOMMUN);
+            async move {
+                client
+                    .get_bistand_report(rapport::GetBistandReportRequest {
+                        month: Some(YearMonth { year: 2020, month: 8 }),
+                        year: 0,
+                    })
+                    .await
+                    .expect("report")
+                    .into_inner()
+            }
+        };
+        eventually_within("rapport has applied the demo's decisions", std::time::Duration::from_secs(180), || async {
+            august_2020().await.current.and_then(|c| c.granted_households).is_some_and(|c| c.value == 57)
+        })
+        .await;
+        let answer = august_2020().await;
+        let earlier = answer.year_earlier.and_then(|f| f.granted_households).expect("a year earlier");
+        assert_eq!((earlier.value, earlier.suppressed), (98, false), "{backend:?}: rapport's August 2019");
+        let change = answer.change.and_then(|c| c.granted_households).expect("change");
+        assert!(change.available);
+        assert_eq!(change.basis_points, -4184, "{backend:?}: −41.8 %");
 
         let before = counts(&suite).await;
         trappan::demo::seed(&suite.settings).await.expect("the demo seeds again");

@@ -274,12 +274,22 @@ pub async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
 }
 
 /// Polls `check` until it holds or the time is up.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..300 {
+    eventually_within(what, Duration::from_secs(30), check).await;
+}
+
+/// Like [`eventually`], for what takes longer than usual (a whole demo municipality flowing through a feed).
+pub async fn eventually_within<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
         if check().await {
             return;
         }
