@@ -5,10 +5,10 @@
 
 mod common;
 
-use chrono::{Datelike, Months};
-use common::{KOMMUN, TestSuite, eventually, new_request_id};
+use chrono::Datelike;
+use common::{KOMMUN, TestSuite, calendar_date, eventually, new_request_id};
 use trappan_api::bistand::v1 as bistand;
-use trappan_api::common::v1::{Date, ExitOutcome, PersonIdentityNumber, YearMonth};
+use trappan_api::common::v1::{ExitOutcome, YearMonth};
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_api::ungsam::v1 as ungsam;
@@ -19,17 +19,13 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-fn date(day: chrono::NaiveDate) -> Date {
-    Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
-
 async fn exit(suite: &TestSuite, participant_id: &str, outcome: ExitOutcome) {
     suite
         .insatser(Role::Arbetsmarknadskoordinator, KOMMUN)
         .exit_participant(insatser::ExitParticipantRequest {
             participant_id: participant_id.into(),
             outcome: outcome as i32,
-            exited_on: Some(date(today())),
+            exited_on: Some(calendar_date(today())),
         })
         .await
         .expect("exit");
@@ -95,60 +91,10 @@ async fn an_exit_to_work_reaches_the_case_only_with_consent_and_rapport_counts_i
 async fn a_young_person_handed_over_by_ungsam_comes_back_exited_with_the_outcome_of_the_path() {
     for backend in common::backends() {
         let suite = TestSuite::spawn(backend).await;
-        let mut coach = suite.ungsam(Role::Ungdomscoach, KOMMUN);
-        let birth = today().with_day(1).expect("first of the month") - Months::new(12 * 21 + 1);
-        let identified = today() - chrono::Days::new(30);
-        let person = coach
-            .create_young_person(ungsam::CreateYoungPersonRequest {
-                request_id: new_request_id(),
-                young_person: Some(ungsam::YoungPerson {
-                    person_identity_number: Some(PersonIdentityNumber {
-                        value: trappan::demo::demo_personnummer(birth.year(), birth.month(), birth.day(), 303),
-                    }),
-                    given_name: "Sam".into(),
-                    family_name: "Ungsamsson".into(),
-                    source: ungsam::IdentificationSource::Arbetsformedlingen as i32,
-                    identified_on: Some(date(identified)),
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("registered")
-            .into_inner()
-            .young_person
-            .expect("young person");
-        let id = person.young_person_id;
+        let id = suite.young_person_in_dialogue(303, &[ungsam::ConsentScope::Handover]).await;
+        let coach = suite.ungsam(Role::Ungdomscoach, KOMMUN);
         coach
-            .record_contact(ungsam::RecordContactRequest {
-                request_id: new_request_id(),
-                contact: Some(ungsam::Contact {
-                    young_person_id: id.clone(),
-                    contacted_on: Some(date(identified + chrono::Days::new(2))),
-                    channel: ungsam::ContactChannel::Phone as i32,
-                    made_by: "Coach Ett".into(),
-                    outcome: ungsam::ContactOutcome::Reached as i32,
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("contact");
-        coach
-            .change_status(ungsam::ChangeStatusRequest {
-                young_person_id: id.clone(),
-                status: ungsam::YoungPersonStatus::InDialogue as i32,
-                ..Default::default()
-            })
-            .await
-            .expect("in dialogue");
-        coach
-            .record_consent(ungsam::RecordConsentRequest {
-                young_person_id: id.clone(),
-                scope: ungsam::ConsentScope::Handover as i32,
-                given_on: None,
-            })
-            .await
-            .expect("consent");
-        coach
+            .clone()
             .hand_over(ungsam::HandOverRequest {
                 request_id: new_request_id(),
                 young_person_id: id.clone(),

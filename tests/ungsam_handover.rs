@@ -7,13 +7,13 @@ mod common;
 
 use std::time::Duration;
 
-use chrono::{Datelike, Months, NaiveDate};
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, eventually, new_request_id};
+use chrono::NaiveDate;
+use common::{KOMMUN, OTHER_KOMMUN, TestSuite, calendar_date, count_rows, eventually, new_request_id};
 use prost::Message;
 use sea_orm::EntityTrait;
 use tonic::Code;
 use tonic_types::StatusExt;
-use trappan_api::common::v1::{Date, ExitOutcome, PersonIdentityNumber};
+use trappan_api::common::v1::ExitOutcome;
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
@@ -32,70 +32,6 @@ where
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
-}
-
-fn date(day: NaiveDate) -> Date {
-    Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
-
-/// A young person in dialogue (identified, reached, in dialogue), who consented to `scopes`.
-async fn in_dialogue(suite: &TestSuite, serial: u32, scopes: &[ungsam::ConsentScope]) -> String {
-    let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
-    let birth = today().with_day(1).expect("first") - Months::new(12 * 21 + 1);
-    let identified = today() - chrono::Days::new(30);
-    let person = client
-        .create_young_person(ungsam::CreateYoungPersonRequest {
-            request_id: new_request_id(),
-            young_person: Some(ungsam::YoungPerson {
-                person_identity_number: Some(PersonIdentityNumber {
-                    value: trappan::demo::demo_personnummer(birth.year(), birth.month(), birth.day(), serial),
-                }),
-                given_name: "Sam".into(),
-                family_name: "Ungsamsson".into(),
-                source: ungsam::IdentificationSource::Arbetsformedlingen as i32,
-                identified_on: Some(date(identified)),
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("registered")
-        .into_inner()
-        .young_person
-        .expect("person");
-    let id = person.young_person_id;
-    client
-        .record_contact(ungsam::RecordContactRequest {
-            request_id: new_request_id(),
-            contact: Some(ungsam::Contact {
-                young_person_id: id.clone(),
-                contacted_on: Some(date(identified + chrono::Days::new(3))),
-                channel: ungsam::ContactChannel::HomeVisit as i32,
-                made_by: "Coach Två".into(),
-                outcome: ungsam::ContactOutcome::Reached as i32,
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("contact");
-    client
-        .change_status(ungsam::ChangeStatusRequest {
-            young_person_id: id.clone(),
-            status: ungsam::YoungPersonStatus::InDialogue as i32,
-            ..Default::default()
-        })
-        .await
-        .expect("in dialogue");
-    for scope in scopes {
-        client
-            .record_consent(ungsam::RecordConsentRequest {
-                young_person_id: id.clone(),
-                scope: *scope as i32,
-                given_on: None,
-            })
-            .await
-            .expect("consent");
-    }
-    id
 }
 
 fn hand_over(id: &str, request_id: &str) -> ungsam::HandOverRequest {
@@ -130,7 +66,7 @@ async fn participants(suite: &TestSuite) -> Vec<insatser::Participant> {
 #[tokio::test]
 async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exits_the_person() {
     for_each_backend(|mut suite| async move {
-        let id = in_dialogue(&suite, 801, &[]).await;
+        let id = suite.young_person_in_dialogue(801, &[]).await;
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
         let no_consent = client.hand_over(hand_over(&id, &new_request_id())).await.expect_err("no consent");
         assert_eq!(no_consent.code(), Code::FailedPrecondition);
@@ -193,7 +129,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
             report_id: report_id.into(),
             handover_id: handover.handover_id.clone(),
             outcome: outcome as i32,
-            exited_on: Some(date(today())),
+            exited_on: Some(calendar_date(today())),
         };
         let report_id = new_request_id();
         system.receive_handover_outcome(report(&report_id, ExitOutcome::Studies)).await.expect("received");
@@ -208,7 +144,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
         assert_eq!(exited.exit_outcome, ExitOutcome::Studies as i32);
         let settled = exited.handover.expect("handover");
         assert_eq!(settled.outcome, ExitOutcome::Studies as i32);
-        assert_eq!(settled.exited_on, Some(date(today())));
+        assert_eq!(settled.exited_on, Some(calendar_date(today())));
         assert_eq!(exited.status_history.last().map(|c| c.cause.as_str()), Some("handover_outcome"));
 
         let elsewhere = suite
@@ -244,7 +180,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
 #[tokio::test]
 async fn a_consent_withdrawn_before_delivery_cancels_the_handover() {
     for_each_backend(|mut suite| async move {
-        let id = in_dialogue(&suite, 901, &[ungsam::ConsentScope::Handover]).await;
+        let id = suite.young_person_in_dialogue(901, &[ungsam::ConsentScope::Handover]).await;
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
         suite.stop(ServiceKind::Insatser).await;
         let handover = client

@@ -13,10 +13,10 @@ use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandServiceClient};
-use trappan_api::common::v1::{PersonIdentityNumber, YearMonth};
+use trappan_api::common::v1::{Date, PersonIdentityNumber, YearMonth};
 use trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient;
 use trappan_api::rapport::v1::rapport_service_client::RapportServiceClient;
-use trappan_api::ungsam::v1::ungsam_service_client::UngsamServiceClient;
+use trappan_api::ungsam::v1::{self as ungsam, ungsam_service_client::UngsamServiceClient};
 use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
 use trappan_platform::config::{ServiceKind, Settings};
 use trappan_platform::testing::{Backend, TestDatabase};
@@ -255,6 +255,68 @@ impl TestSuite {
         self.referrals(&household.household_id).await.remove(0)
     }
 
+    /// A young person of 21 in Ungsam, identified 30 days ago, reached and now in dialogue, who consented to
+    /// `scopes`; returns the young person's id.
+    pub async fn young_person_in_dialogue(&self, serial: u32, scopes: &[ungsam::ConsentScope]) -> String {
+        use chrono::{Datelike, Months};
+        let mut client = self.ungsam(Role::Ungdomscoach, KOMMUN);
+        let birth = chrono::Local::now().date_naive().with_day(1).expect("first") - Months::new(12 * 21 + 1);
+        let identified = chrono::Local::now().date_naive() - chrono::Days::new(30);
+        let person = client
+            .create_young_person(ungsam::CreateYoungPersonRequest {
+                request_id: new_request_id(),
+                young_person: Some(ungsam::YoungPerson {
+                    person_identity_number: Some(PersonIdentityNumber {
+                        value: trappan::demo::demo_personnummer(birth.year(), birth.month(), birth.day(), serial),
+                    }),
+                    given_name: "Sam".into(),
+                    family_name: "Ungsamsson".into(),
+                    source: ungsam::IdentificationSource::Arbetsformedlingen as i32,
+                    identified_on: Some(calendar_date(identified)),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("registered")
+            .into_inner()
+            .young_person
+            .expect("person");
+        let id = person.young_person_id;
+        client
+            .record_contact(ungsam::RecordContactRequest {
+                request_id: new_request_id(),
+                contact: Some(ungsam::Contact {
+                    young_person_id: id.clone(),
+                    contacted_on: Some(calendar_date(identified + chrono::Days::new(3))),
+                    channel: ungsam::ContactChannel::HomeVisit as i32,
+                    made_by: "Coach Två".into(),
+                    outcome: ungsam::ContactOutcome::Reached as i32,
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("contact");
+        client
+            .change_status(ungsam::ChangeStatusRequest {
+                young_person_id: id.clone(),
+                status: ungsam::YoungPersonStatus::InDialogue as i32,
+                ..Default::default()
+            })
+            .await
+            .expect("in dialogue");
+        for scope in scopes {
+            client
+                .record_consent(ungsam::RecordConsentRequest {
+                    young_person_id: id.clone(),
+                    scope: *scope as i32,
+                    given_on: None,
+                })
+                .await
+                .expect("consent");
+        }
+        id
+    }
+
     pub async fn shutdown(mut self) {
         for kind in ServiceKind::ALL {
             self.stop(kind).await;
@@ -327,4 +389,10 @@ pub async fn count_rows_with(db: &sea_orm::DatabaseConnection, table: &str, colu
         .to_owned();
     let row = db.query_one(&query).await.expect("count").expect("a row");
     row.try_get::<i64>("", "n").expect("n")
+}
+
+/// A calendar date in the contracts' form.
+pub fn calendar_date(day: chrono::NaiveDate) -> Date {
+    use chrono::Datelike;
+    Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
 }

@@ -8,7 +8,6 @@ use sea_orm::DbErr;
 use trappan_api::common::v1::PersonIdentityNumber;
 use trappan_api::insatser::v1 as insatser;
 use trappan_platform::auth::Kommun;
-use trappan_platform::client::is_transient;
 use trappan_platform::delivery::{Attempt, DeliveryHandler, entity};
 use trappan_platform::server::ServiceContext;
 
@@ -55,19 +54,7 @@ impl DeliveryHandler for ReferralDelivery {
             report_back_allowed: loaded.report_back_allowed,
             reason: loaded.referral.reason.clone(),
         };
-        match self.context.peers.insatser(&kommun).receive_referral(request).await {
-            Ok(response) => {
-                let participant = response.into_inner().participant.map(|p| p.participant_id).unwrap_or_default();
-                Attempt::Delivered(participant.into_bytes())
-            }
-            Err(status) if is_transient(&status) => Attempt::Retry(format!("insatser: {}", status.code())),
-            Err(status) => {
-                // A refusal (invalid, permission) will not heal by itself: keep retrying slowly and make it
-                // visible to operators rather than dropping a referral the case worker was promised.
-                tracing::error!(code = ?status.code(), "insatser refused a referral");
-                Attempt::Retry(format!("insatser refused: {}", status.code()))
-            }
-        }
+        self.context.peers.refer_to_insatser(&kommun, request, "referral").await
     }
 
     async fn acknowledged(

@@ -122,6 +122,30 @@ impl Peers {
         )
     }
 
+    /// Delivers a referral to insatser for an outbound-delivery worker and judges the answer. bistand's
+    /// referrals and Ungsam's handovers take this one path: the participant's id is the acknowledgement, a
+    /// peer that is down is tried later, and a refusal is kept retrying, loudly, rather than dropping what a
+    /// case worker was promised. `what` names the message for operators ("referral", "handover").
+    pub async fn refer_to_insatser(
+        &self,
+        kommun: &Kommun,
+        request: trappan_api::insatser::v1::ReceiveReferralRequest,
+        what: &str,
+    ) -> crate::delivery::Attempt {
+        use crate::delivery::Attempt;
+        match self.insatser(kommun).receive_referral(request).await {
+            Ok(response) => {
+                let participant = response.into_inner().participant.map(|p| p.participant_id).unwrap_or_default();
+                Attempt::Delivered(participant.into_bytes())
+            }
+            Err(status) if is_transient(&status) => Attempt::Retry(format!("insatser: {}", status.code())),
+            Err(status) => {
+                tracing::error!(code = ?status.code(), what, "insatser refused a delivery");
+                Attempt::Retry(format!("insatser refused: {}", status.code()))
+            }
+        }
+    }
+
     /// ungsam, on behalf of `kommun`.
     pub fn ungsam(
         &self,
