@@ -76,6 +76,28 @@ pub enum Command {
         #[arg(long)]
         rapport_url: Option<String>,
     },
+    /// Measures bistand's calls under load beside a bare tonic baseline run in the same process, and prints
+    /// throughput, latency percentiles and errors by status per call, each as a ratio to the baseline.
+    Loadgen {
+        /// Calls in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// HTTP/2 connections the calls are spread over.
+        #[arg(long, default_value_t = 1)]
+        connections: usize,
+        /// Seconds each measured phase runs.
+        #[arg(long, default_value_t = 10)]
+        duration_secs: u64,
+        /// The calls and their weights: calculate_norm, get_household, list_households, create_household.
+        #[arg(long, default_value = "calculate_norm=4,get_household=4,list_households=1,create_household=1")]
+        mix: crate::loadgen::Mix,
+        /// bistand's store for the run (an empty PostgreSQL database); unset: a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Households created before measuring, for the reads.
+        #[arg(long, default_value_t = 200)]
+        households: usize,
+    },
     /// Runs bistand's retention job (gallring) over all municipalities and prints what it did.
     Gallring {
         /// Reports what would be erased without changing or writing anything.
@@ -144,6 +166,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Seed => crate::demo::seed(&settings).await,
+            Command::Loadgen { concurrency, connections, duration_secs, mix, database_url, households } => {
+                crate::loadgen::run(crate::loadgen::LoadOptions {
+                    concurrency,
+                    connections,
+                    duration: Duration::from_secs(duration_secs),
+                    mix,
+                    database_url,
+                    households,
+                })
+                .await
+            }
             Command::Gallring { dry_run, today } => gallring(&settings, dry_run, today).await,
             Command::Report { kommun, month, out, rapport_url } => {
                 report(&settings, &kommun, &month, &out, rapport_url).await

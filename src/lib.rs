@@ -5,7 +5,9 @@
 //! - [`cli`]: the command line and what each command does.
 //! - [`suite`]: starting one service or all four on listeners.
 //! - [`demo`]: the demo municipality loaded through the public API.
+//! - [`loadgen`]: the load generator, measuring calls beside a bare tonic baseline.
 
 pub mod cli;
 pub mod demo;
+pub mod loadgen;
 pub mod suite;
