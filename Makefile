@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF_VERSION := 1.75.0
 TOOLS := .tools
 
-.PHONY: run test lint fmt build image k8s-check buf
+.PHONY: run test lint fmt build image k8s-check buf bench loadgen
 
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
@@ -16,6 +16,19 @@ run:
 ## make test: unit tests, integration tests on SQLite and PostgreSQL, and the Kubernetes checks.
 test:
 	bash scripts/test.sh
+
+## make bench: criterion benches of the hot pure code (identity numbers, the norm and a whole calculation,
+## report aggregation at a city's size) and the load generator's default mix beside its bare tonic baseline.
+bench:
+	cargo bench -p trappan-platform --bench personnummer
+	cargo bench -p trappan-bistand --bench norm
+	cargo bench -p trappan-rapport --bench scale
+	$(MAKE) loadgen
+
+## make loadgen: bistand's calls under load, each beside a bare tonic baseline (docs/performance.md).
+loadgen:
+	cargo build --release --bin trappan
+	target/release/trappan loadgen
 
 ## make lint: formatting, clippy and buf lint of the contracts.
 lint: buf

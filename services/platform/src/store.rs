@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr};
 use sea_orm_migration::prelude::*;
 
 use crate::error::ServiceError;
@@ -76,16 +76,6 @@ impl Store {
     }
 }
 
-/// Serialises writers of the change feed on PostgreSQL so that feed sequences commit in order: a reader
-/// that has seen sequence N can never later find an N−1 committed behind it. SQLite needs nothing, as it
-/// has one writer at a time.
-pub async fn lock_feed_for_append(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared("SELECT pg_advisory_xact_lock(727001)").await?;
-    }
-    Ok(())
-}
-
 /// Table and column names of the shared tables.
 #[derive(DeriveIden)]
 enum AuditLog {
@@ -107,6 +97,7 @@ enum AuditLog {
 enum OutboxEvent {
     Table,
     Sequence,
+    Position,
     Kommun,
     EventType,
     Payload,
@@ -225,6 +216,51 @@ impl MigrationTrait for PlatformTables {
         manager.drop_table(Table::drop().table(OutboundDelivery::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(OutboxEvent::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await
+    }
+}
+
+/// The migration that gives feed events a position assigned after commit ([`crate::outbox`]): writers no
+/// longer serialise on a feed lock. Events already in the feed keep their sequence as their position, so
+/// consumers' cursors stay valid.
+pub struct FeedPositions;
+
+impl MigrationName for FeedPositions {
+    fn name(&self) -> &str {
+        "m0001_platform_feed_positions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FeedPositions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(OutboxEvent::Table)
+                    .add_column(ColumnDef::new(OutboxEvent::Position).big_integer().null())
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared("UPDATE outbox_event SET position = sequence").await?;
+        db.execute_unprepared("CREATE UNIQUE INDEX outbox_event_position ON outbox_event (position)").await?;
+        db.execute_unprepared("CREATE INDEX outbox_event_kommun_position ON outbox_event (kommun, position)").await?;
+        // The sequencer looks only at events still waiting for a position.
+        db.execute_unprepared(
+            "CREATE INDEX outbox_event_unpositioned ON outbox_event (sequence) WHERE position IS NULL",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for index in ["outbox_event_unpositioned", "outbox_event_kommun_position", "outbox_event_position"] {
+            db.execute_unprepared(&format!("DROP INDEX {index}")).await?;
+        }
+        manager
+            .alter_table(Table::alter().table(OutboxEvent::Table).drop_column(OutboxEvent::Position).to_owned())
+            .await
     }
 }
 

@@ -77,7 +77,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(ReportTables), Box::new(facts::FactTables)]
+        vec![
+            Box::new(trappan_platform::store::PlatformTables),
+            Box::new(ReportTables),
+            Box::new(facts::FactTables),
+            Box::new(trappan_platform::store::FeedPositions),
+        ]
     }
 }
 

@@ -8,7 +8,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(ParticipantTables), Box::new(PathTables)]
+        vec![
+            Box::new(trappan_platform::store::PlatformTables),
+            Box::new(ParticipantTables),
+            Box::new(PathTables),
+            Box::new(trappan_platform::store::FeedPositions),
+        ]
     }
 }
 

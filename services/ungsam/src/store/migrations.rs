@@ -8,7 +8,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(YoungPersonTables), Box::new(OutreachTables)]
+        vec![
+            Box::new(trappan_platform::store::PlatformTables),
+            Box::new(YoungPersonTables),
+            Box::new(OutreachTables),
+            Box::new(trappan_platform::store::FeedPositions),
+        ]
     }
 }
 
