@@ -29,10 +29,23 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .create_if_missing(true)
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        // No statement outlives the request that issued it (30 s by default), and a transaction left open
+        // by a crashed handler cannot hold its row locks for long: PostgreSQL ends both, and the caller gets
+        // an error instead of a store that slowly locks up.
+        options.max_connections(16).min_connections(1).map_sqlx_postgres_opts(|opts| {
+            opts.options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT),
+            ])
+        });
     }
     sea_orm::Database::connect(options).await
 }
+
+/// PostgreSQL's limit on one statement: the default request timeout, so a statement never outlives its call.
+const STATEMENT_TIMEOUT: &str = "30s";
+/// PostgreSQL's limit on a transaction that sits idle between statements.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "1min";
 
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
@@ -333,6 +346,29 @@ pub fn next_page_token(next: Option<uuid::Uuid>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Read back from the server: the limits reach every pooled PostgreSQL session.
+    #[tokio::test]
+    async fn postgres_sessions_carry_the_statement_and_idle_transaction_limits() {
+        use crate::testing::{Backend, TestDatabase, backends};
+        if !backends().contains(&Backend::Postgres) {
+            return;
+        }
+        let database = TestDatabase::create(Backend::Postgres).await;
+        let db = connect(&database.url).await.expect("connect");
+        for (setting, expected) in [
+            ("statement_timeout", STATEMENT_TIMEOUT),
+            ("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_TIMEOUT),
+        ] {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), format!("SHOW {setting}")))
+                .await
+                .expect("show")
+                .expect("a row");
+            let value: String = row.try_get_by_index(0).expect("a value");
+            assert_eq!(value, expected, "{setting}");
+        }
+    }
 
     #[test]
     fn page_requests_parse_and_round_trip() {
