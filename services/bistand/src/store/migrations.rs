@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CaseTables),
             Box::new(super::case_migrations::CaseFlowTables),
             Box::new(super::migration_forsorjningshinder::MemberForsorjningshinder),
+            Box::new(super::migration_claims::ClaimTable),
         ]
     }
 }
