@@ -2,11 +2,13 @@
 //! stands, after an omprövning lowered it.
 //!
 //! A payment that was already made cannot be stopped, and the month's next payment cannot be negative, so
-//! an omprövning that grants less than was paid records the difference as a claim. The legal ground is the
-//! socialnämnd's right to reclaim ekonomiskt bistånd paid out too much (återkrav; 9 kap. 1 § of the former
-//! socialtjänstlag (2001:453), carried over into socialtjänstlagen (2025:400), see docs/reliability.md).
-//! Recording a claim is not a decision to reclaim: whether and how much to reclaim is the nämnd's decision,
-//! which may be appealed; that workflow is not here. Each month has at most one open claim, always equal to
+//! an omprövning that grants less than was paid records the difference as a claim. The legal ground is
+//! återkrav under socialtjänstlagen (2025:400) 33 kap. 1 § (formerly 9 kap. 1 § SoL (2001:453)): the
+//! socialnämnd may reclaim ekonomiskt bistånd under 12 kap. 1 § paid out wrongly or with too high an amount,
+//! when the person caused it (incorrect information, a duty to inform not met, or otherwise) or should
+//! reasonably have realised it. Recording a claim is therefore not a decision to reclaim: whether those
+//! conditions hold, and whether to waive the claim (33 kap. 6 §) or go to the förvaltningsrätt within three
+//! years (33 kap. 4–5 §§), is the nämnd's decision; that workflow is not here. Each month has at most one open claim, always equal to
 //! what is paid for the month less its standing grant when that is positive: a later omprövning supersedes
 //! the open claim and records its own (or none, when its grant covers what was paid).
 
@@ -26,7 +28,7 @@ use super::find_household;
 
 /// Claim statuses as stored.
 pub mod status {
-    /// Open: owed back unless the nämnd decides otherwise.
+    /// Open: paid above the standing grant, for the nämnd to assess (reclaim or waive).
     pub const OPEN: &str = "open";
     /// Replaced by a later omprövning's claim (or by none).
     pub const SUPERSEDED: &str = "superseded";
