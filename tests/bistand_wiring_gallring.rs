@@ -239,6 +239,7 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
         }
         let before = rows_of(&db, &due.household_id).await;
         let expected: Vec<(&str, i64)> = vec![
+            ("claim", 0),
             ("payment", 1),
             ("decision", 2),
             ("application", 2),
@@ -300,6 +301,7 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
         // The applicant kept for research keeps the household's case; the erased co-applicant's consent,
         // referral and the reports about it go with them.
         let mixed_left: Vec<(&str, i64)> = vec![
+            ("claim", 0),
             ("payment", 1),
             ("decision", 2),
             ("application", 2),

@@ -547,6 +547,13 @@ impl BistandService for BistandApi {
         self.list_payments_rpc(request).await
     }
 
+    async fn list_claims(
+        &self,
+        request: Request<api::ListClaimsRequest>,
+    ) -> Result<Response<api::ListClaimsResponse>, Status> {
+        self.list_claims_rpc(request).await
+    }
+
     async fn set_budget(
         &self,
         request: Request<api::SetBudgetRequest>,

@@ -59,6 +59,7 @@ impl ServiceDefinition for Bistand {
             .allow(&method("MarkPaymentPaid"), &[Socialsekreterare])
             .allow(&method("StopPayment"), &[Socialsekreterare])
             .allow(&method("ListPayments"), &[Socialsekreterare, Enhetschef])
+            .allow(&method("ListClaims"), &[Socialsekreterare, Enhetschef])
             .allow(&method("SetBudget"), &[Enhetschef])
             .allow(&method("GetBudgetStatus"), &[Enhetschef])
             .allow(&method("ListCaseReports"), &[Socialsekreterare, Enhetschef])

@@ -1,5 +1,5 @@
 //! The case flow's transport: applications, the riksnorm what-if, decisions, decision support, payments,
-//! budget, the labour-market unit's reports and the household history. Decode and validate, call the
+//! återkrav claims, budget, the labour-market unit's reports and the household history. Decode and validate, call the
 //! store, encode.
 
 use chrono::NaiveDate;
@@ -21,6 +21,7 @@ use crate::domain::{Adult, Child, CostKind, Household, IncomeKind, Jobbstimulans
 use crate::store::applications::{
     self as applications, ApplicationFilter, ApplicationRecord, NewApplication, StoredCost, StoredIncome, year_month_of,
 };
+use crate::store::claims;
 use crate::store::decisions::{
     self as decisions, Confirmation, DecisionFilter, DecisionRecord, NewDecision, StoredCalculation, StoredOutcome,
     StoredProvenance,
@@ -28,7 +29,7 @@ use crate::store::decisions::{
 use crate::store::history::{self, HistoryEntry};
 use crate::store::payments::{self, BudgetPosition, PaymentFilter};
 use crate::store::reports::{self, NewReport};
-use crate::store::{case_report, payment};
+use crate::store::{case_report, claim, payment};
 
 /// Most cost or income lines an application may carry.
 const MAX_LINES: usize = 50;
@@ -356,6 +357,23 @@ fn to_api_payment(row: payment::Model) -> api::Payment {
         paid_on: row.paid_on.map(to_date),
         stopped_on: row.stopped_on.map(to_date),
         stop_reason: row.stop_reason.unwrap_or_default(),
+    }
+}
+
+fn to_api_claim(row: claim::Model) -> api::Claim {
+    api::Claim {
+        claim_id: row.id.to_string(),
+        household_id: row.household_id.to_string(),
+        month: year_month_of(row.month).ok().map(api_month),
+        decision_id: row.decision_id.to_string(),
+        replaced_decision_id: row.replaced_decision_id.to_string(),
+        amount: money(row.amount_ore),
+        status: match row.status.as_str() {
+            claims::status::OPEN => api::ClaimStatus::Open,
+            claims::status::SUPERSEDED => api::ClaimStatus::Superseded,
+            _ => api::ClaimStatus::Unspecified,
+        } as i32,
+        create_time: Some(to_timestamp(row.created_at)),
     }
 }
 
@@ -859,6 +877,22 @@ impl BistandApi {
         let (rows, next) = payments::list_payments(self.context.store.db()?, &context, filter, page).await?;
         Ok(Response::new(api::ListPaymentsResponse {
             payments: rows.into_iter().map(to_api_payment).collect(),
+            next_page_token: next_page_token(next),
+        }))
+    }
+
+    /// ListClaims.
+    pub(crate) async fn list_claims_rpc(
+        &self,
+        request: Request<api::ListClaimsRequest>,
+    ) -> Result<Response<api::ListClaimsResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let household_id = parse_uuid(&body.household_id, "household_id")?;
+        let page = PageRequest::parse(body.page_size, &body.page_token)?;
+        let (rows, next) = claims::list_claims(self.context.store.db()?, &context, household_id, page).await?;
+        Ok(Response::new(api::ListClaimsResponse {
+            claims: rows.into_iter().map(to_api_claim).collect(),
             next_page_token: next_page_token(next),
         }))
     }

@@ -227,3 +227,40 @@ pub mod case_report {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// An återkrav claim: what was paid for a household and month above the grant of the omprövning that now
+/// stands (see `store::claims`).
+pub mod claim {
+    use sea_orm::entity::prelude::*;
+
+    /// One claim; never updated except to mark it superseded by a later omprövning's claim.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "claim")]
+    pub struct Model {
+        /// Time-ordered identifier (UUIDv7).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The municipality.
+        pub kommun: String,
+        /// The household.
+        pub household_id: Uuid,
+        /// The month, `year * 100 + month`.
+        pub month: i32,
+        /// The omprövning whose grant the claim is measured against.
+        pub decision_id: Uuid,
+        /// The decision the omprövning replaced.
+        pub replaced_decision_id: Uuid,
+        /// Paid for the month above the omprövning's grant, öre (always > 0).
+        pub amount_ore: i64,
+        /// open or superseded.
+        pub status: String,
+        /// When recorded.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations modelled.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

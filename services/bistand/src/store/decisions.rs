@@ -22,7 +22,7 @@ use super::applications::{
     year_month_of,
 };
 use super::case_entities::{application, decision};
-use super::{find_household, reports};
+use super::{find_household, payments, reports};
 use crate::domain::decision_support::{self, ManualReason, Proposal, StandardCaseInput};
 use crate::domain::household::age_in_years;
 use crate::domain::jobbstimulans::{self, DecisionOutcome as ChainOutcome};
@@ -390,7 +390,10 @@ async fn by_request(
 }
 
 /// Makes a decision in one transaction: the itemised calculation and its inputs, the application's state,
-/// the superseded decision's link, the audit entry and the feed event. A retry returns the first result.
+/// the superseded decision's link, the audit entry and the feed event. A retry returns the first result. An
+/// omprövning also settles the month's payments in the same transaction (`payments::settle_on_omprovning`):
+/// the replaced decision's planned payment is stopped, and what was paid above the new grant becomes an
+/// återkrav claim.
 pub async fn decide(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -416,13 +419,22 @@ pub async fn decide(
             }
         }
     }
+    // The standing decision's row stays locked until commit (see `payments::lock_decision`): a payment of it
+    // being planned or paid finishes first, and the omprövning below then settles what it left.
     let standing = decision::Entity::find()
         .filter(decision::Column::Kommun.eq(context.kommun()))
         .filter(decision::Column::HouseholdId.eq(application.row.household_id))
         .filter(decision::Column::Month.eq(application.row.month))
         .filter(decision::Column::SupersededBy.is_null())
+        .lock_exclusive()
         .one(&txn)
         .await?;
+    if new.supersedes.is_some()
+        && let Some(existing) = by_request(&txn, context, new.request_id).await?
+    {
+        // The same omprövning committed while this one waited for the lock (and superseded the decision).
+        return Ok(existing);
+    }
     let chain_key = match (&standing, new.supersedes) {
         (None, None) => format!("{}:{}", application.row.household_id, application.row.month),
         (Some(standing), Some(named)) if standing.id == named => format!("supersedes:{named}"),
@@ -500,9 +512,11 @@ pub async fn decide(
         Err(error) => return Err(error.into()),
     };
     if let Some(standing) = standing {
+        let replaced_id = standing.id;
         let mut old: decision::ActiveModel = standing.into();
         old.superseded_by = Set(Some(id));
         old.update(&txn).await?;
+        payments::settle_on_omprovning(&txn, context, &row, replaced_id, new.decided_on).await?;
     }
     let mut app: application::ActiveModel = application.row.clone().into();
     app.state = Set(state::DECIDED.into());

@@ -75,11 +75,17 @@ pub struct HouseholdTable {
 /// Every per-household table with personal data, in deletion order (rows referring to other rows of
 /// the list first). The one place gallring learns about a household's tables.
 ///
-/// Payments name their decision and decisions their application, so they come first; a case report names
-/// its referral, so it comes before the referral and goes with the referred member. Every table of the case
-/// flow also carries `household_id` itself, so no row is reachable only through another one and none is
-/// left orphaned when its parent goes.
+/// Claims and payments name their decision and decisions their application, so they come first; a case
+/// report names its referral, so it comes before the referral and goes with the referred member. Every
+/// table of the case flow also carries `household_id` itself, so no row is reachable only through another
+/// one and none is left orphaned when its parent goes.
 pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
+    HouseholdTable {
+        table: "claim",
+        belongs: Belongs::ToHousehold,
+        entry_columns: &[EntryColumn::Timestamp("created_at")],
+        has_deliveries: false,
+    },
     HouseholdTable {
         table: "payment",
         belongs: Belongs::ToHousehold,

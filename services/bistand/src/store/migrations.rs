@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::case_migrations::CaseFlowTables),
             Box::new(super::migration_forsorjningshinder::MemberForsorjningshinder),
             Box::new(trappan_platform::store::FeedPositions),
+            Box::new(super::migration_claims::ClaimTable),
         ]
     }
 }

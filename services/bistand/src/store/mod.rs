@@ -6,10 +6,12 @@
 pub mod applications;
 pub mod case_entities;
 pub mod case_migrations;
+pub mod claims;
 pub mod decisions;
 pub mod entities;
 pub mod gallring;
 pub mod history;
+pub mod migration_claims;
 pub mod migration_forsorjningshinder;
 pub mod migrations;
 pub mod payments;
@@ -31,7 +33,7 @@ use uuid::Uuid;
 
 use crate::domain::socialstyrelsen::Forsorjningshinder;
 
-pub use case_entities::{application, budget, case_report, decision, payment};
+pub use case_entities::{application, budget, case_report, claim, decision, payment};
 pub use entities::{consent, household, member, referral};
 pub use migrations::Migrator;
 

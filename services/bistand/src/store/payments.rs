@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::applications::year_month_of;
 use super::case_entities::{budget, decision, payment};
+use super::claims;
 use super::decisions::StoredOutcome;
 use super::find_household;
 use crate::domain::YearMonth;
@@ -75,42 +76,100 @@ fn status_event(row: &payment::Model, effective_on: NaiveDate) -> ServiceResult<
     })
 }
 
-/// What was already paid on the decisions an omprövning replaces (following the chain back), so its payment
-/// is only the difference. A payment of a replaced decision that is still planned must be stopped first.
-async fn paid_on_replaced_decisions(
+/// What is paid for a household's month, and the first payment still planned for it, if any. Every decision
+/// of a household and month belongs to one chain (the first decision, then each omprövning replacing the
+/// standing one; `decision.chain_key` enforces it), so the month's payments are the chain's payments.
+async fn paid_for_month(
     conn: &impl ConnectionTrait,
     context: &CallContext,
-    decided: &decision::Model,
-) -> ServiceResult<i64> {
-    let mut paid = 0i64;
-    let mut cursor = decided.supersedes_id;
-    while let Some(previous) = cursor {
-        if let Some(payment) =
-            payment::Entity::find().filter(payment::Column::DecisionId.eq(previous)).one(conn).await?
-        {
-            match payment.status.as_str() {
-                status::PLANNED => {
-                    return Err(ServiceError::FailedPrecondition(format!(
-                        "the payment {} of the decision this omprövning replaces is still planned; stop it first",
-                        payment.id
-                    )));
-                }
-                status::PAID => paid = paid.saturating_add(payment.amount_ore),
-                _ => {}
-            }
+    household_id: Uuid,
+    month: i32,
+) -> ServiceResult<(i64, Option<Uuid>)> {
+    let rows = payment::Entity::find()
+        .filter(payment::Column::Kommun.eq(context.kommun()))
+        .filter(payment::Column::HouseholdId.eq(household_id))
+        .filter(payment::Column::Month.eq(month))
+        .filter(payment::Column::Status.is_in([status::PLANNED, status::PAID]))
+        .order_by_asc(payment::Column::Id)
+        .all(conn)
+        .await?;
+    let paid = rows.iter().filter(|p| p.status == status::PAID).fold(0i64, |sum, p| sum.saturating_add(p.amount_ore));
+    Ok((paid, rows.iter().find(|p| p.status == status::PLANNED).map(|p| p.id)))
+}
+
+/// Reads a decision of the caller's municipality and locks its row until the transaction ends (PostgreSQL:
+/// `SELECT … FOR UPDATE`; SQLite has one connection, so one writer, and needs no lock). Planning or paying a
+/// decision's payment and replacing the decision by an omprövning all take this lock first, so they happen
+/// one after the other and each sees what the one before it committed.
+async fn lock_decision(conn: &impl ConnectionTrait, context: &CallContext, id: Uuid) -> ServiceResult<decision::Model> {
+    decision::Entity::find_by_id(id)
+        .filter(decision::Column::Kommun.eq(context.kommun()))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("decision"))
+}
+
+/// Settles the month's payments when an omprövning replaces its standing decision, in the omprövning's
+/// transaction and under the lock of the replaced decision's row (taken by `decisions::decide`): every
+/// payment of the month still planned is stopped (with its audit entry and feed event), so only the new
+/// decision's own payment can pay the month from now on; what was already paid is measured against the new
+/// grant, and an amount paid above it becomes an återkrav claim (`claims::record_overpayment`) instead of a
+/// negative payment.
+pub(super) async fn settle_on_omprovning(
+    conn: &impl ConnectionTrait,
+    context: &CallContext,
+    omprovning: &decision::Model,
+    replaced_id: Uuid,
+    decided_on: NaiveDate,
+) -> ServiceResult<()> {
+    let planned = payment::Entity::find()
+        .filter(payment::Column::Kommun.eq(context.kommun()))
+        .filter(payment::Column::HouseholdId.eq(omprovning.household_id))
+        .filter(payment::Column::Month.eq(omprovning.month))
+        .filter(payment::Column::Status.eq(status::PLANNED))
+        .order_by_asc(payment::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    for row in planned {
+        let reason = format!("stopped by the omprövning {} that replaced its decision", omprovning.id);
+        if let Some(stopped) = stop_if_planned(conn, row.id, decided_on, reason).await? {
+            audit::record(conn, context, "payment", &stopped.id.to_string(), Outcome::Updated).await?;
+            outbox::append(conn, &context.caller.kommun, &status_event(&stopped, decided_on)?).await?;
         }
-        cursor = decision::Entity::find_by_id(previous)
-            .filter(decision::Column::Kommun.eq(context.kommun()))
-            .one(conn)
-            .await?
-            .and_then(|d| d.supersedes_id);
     }
-    Ok(paid)
+    let (paid, _) = paid_for_month(conn, context, omprovning.household_id, omprovning.month).await?;
+    claims::record_overpayment(conn, context, omprovning, replaced_id, paid).await
+}
+
+/// Stops a payment if it is still planned, as one conditional update: of a stop and a payment racing for
+/// the same planned payment exactly one changes it. `None` when it was no longer planned.
+async fn stop_if_planned(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    stopped_on: NaiveDate,
+    reason: String,
+) -> ServiceResult<Option<payment::Model>> {
+    let changed = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value(status::STOPPED))
+        .col_expr(payment::Column::StoppedOn, Expr::value(stopped_on))
+        .col_expr(payment::Column::StopReason, Expr::value(reason))
+        .filter(payment::Column::Id.eq(id))
+        .filter(payment::Column::Status.eq(status::PLANNED))
+        .exec(conn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(payment::Entity::find_by_id(id).one(conn).await?)
 }
 
 /// Plans the one payment of a granted decision. The same request_id returns the payment; a second request
 /// for the decision is ALREADY_EXISTS; both are enforced by unique constraints, also under concurrency. For
-/// an omprövning the amount is what it grants less what was paid on the decisions it replaces.
+/// an omprövning the amount is what it grants less what was paid on the decisions it replaces. The decision
+/// is read under its row lock ([`lock_decision`]), so an omprövning replacing it either comes first (and the
+/// request is refused) or waits for this payment and stops it.
 pub async fn create_payment(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -122,11 +181,7 @@ pub async fn create_payment(
         return Ok(existing);
     }
     let txn = db.begin().await?;
-    let decided = decision::Entity::find_by_id(decision_id)
-        .filter(decision::Column::Kommun.eq(context.kommun()))
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("decision"))?;
+    let decided = lock_decision(&txn, context, decision_id).await?;
     if StoredOutcome::from_code(&decided.outcome) == Some(StoredOutcome::Refused) || decided.granted_ore <= 0 {
         return Err(ServiceError::FailedPrecondition("the decision grants nothing to pay (avslag)".into()));
     }
@@ -139,7 +194,14 @@ pub async fn create_payment(
     if let Some(existing) = existing {
         return Err(ServiceError::AlreadyExists(format!("the decision already has its payment ({})", existing.id)));
     }
-    let amount_ore = decided.granted_ore - paid_on_replaced_decisions(&txn, context, &decided).await?;
+    let (paid, planned) = paid_for_month(&txn, context, decided.household_id, decided.month).await?;
+    if let Some(planned) = planned {
+        // Only a payment planned before omprövningar stopped their month's planned payments can be here.
+        return Err(ServiceError::FailedPrecondition(format!(
+            "the payment {planned} of the decision this omprövning replaces is still planned; stop it first"
+        )));
+    }
+    let amount_ore = decided.granted_ore - paid;
     if amount_ore <= 0 {
         return Err(ServiceError::FailedPrecondition(
             "what the omprövning grants is already paid on the decision it replaces".into(),
@@ -178,7 +240,10 @@ pub async fn create_payment(
 }
 
 /// Marks a planned payment paid (idempotent when already paid), with the year's budget event. The change is
-/// conditional on the payment still being planned, so concurrent requests record (and announce) it once.
+/// conditional on the payment still being planned, so concurrent requests record (and announce) it once,
+/// and of a payment and a stop racing exactly one wins. It is made under the lock of the payment's decision
+/// ([`lock_decision`]) and refused when an omprövning has superseded that decision: only the standing
+/// decision's payment pays a month.
 pub async fn mark_paid(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -193,6 +258,12 @@ pub async fn mark_paid(
             return Err(ServiceError::FailedPrecondition("the payment is stopped and cannot be paid".into()));
         }
         _ => {}
+    }
+    if lock_decision(&txn, context, found.decision_id).await?.superseded_by.is_some() {
+        return Err(ServiceError::FailedPrecondition(
+            "the payment's decision is superseded by an omprövning; only the standing decision's payment is paid"
+                .into(),
+        ));
     }
     let changed = payment::Entity::update_many()
         .col_expr(payment::Column::Status, Expr::value(status::PAID))
@@ -234,15 +305,7 @@ pub async fn stop(
         status::PAID => return Err(ServiceError::FailedPrecondition("the payment is already paid".into())),
         _ => {}
     }
-    let changed = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value(status::STOPPED))
-        .col_expr(payment::Column::StoppedOn, Expr::value(stopped_on))
-        .col_expr(payment::Column::StopReason, Expr::value(reason))
-        .filter(payment::Column::Id.eq(id))
-        .filter(payment::Column::Status.eq(status::PLANNED))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
+    let Some(row) = stop_if_planned(&txn, id, stopped_on, reason).await? else {
         // A concurrent request changed it first; answer from its result.
         txn.rollback().await?;
         let now = find_payment(db, context, id).await?;
@@ -250,8 +313,7 @@ pub async fn stop(
             status::STOPPED => Ok(now),
             _ => Err(ServiceError::FailedPrecondition("the payment is already paid".into())),
         };
-    }
-    let row = find_payment(&txn, context, id).await?;
+    };
     audit::record(&txn, context, "payment", &id.to_string(), Outcome::Updated).await?;
     outbox::append(&txn, &context.caller.kommun, &status_event(&row, stopped_on)?).await?;
     txn.commit().await?;
