@@ -5,7 +5,9 @@
 //! - [`cli`]: the command line and what each command does.
 //! - [`suite`]: starting one service or all four on listeners.
 //! - [`demo`]: the demo municipality loaded through the public API.
+//! - [`progress`]: progress of long command-line work (a bar on a terminal, periodic lines in logs).
 
 pub mod cli;
 pub mod demo;
+pub mod progress;
 pub mod suite;
