@@ -12,7 +12,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement};
 use tonic::Code;
 use tonic_types::StatusExt;
-use trappan::demo::demo_personnummer;
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::Date;
 use trappan_bistand::store::gallring::{HOUSEHOLD_COLUMN, HOUSEHOLD_TABLES};

@@ -10,7 +10,6 @@ mod common;
 use common::{Authed, KOMMUN, OTHER_KOMMUN, Person, TestSuite, count_rows, date, new_request_id, number};
 use tonic::Code;
 use tonic_types::StatusExt;
-use trappan::demo::demo_personnummer;
 use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandServiceClient};
 use trappan_api::common::v1::{Date, Money, YearMonth};
 use trappan_bistand::domain::socialstyrelsen::{COLUMNS, LINE_END, SEPARATOR};

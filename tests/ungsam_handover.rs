@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
-use chrono::NaiveDate;
 use common::{
     KOMMUN, OTHER_KOMMUN, TestSuite, calendar_date, count_rows, eventually, for_each_backend, new_request_id, today,
 };

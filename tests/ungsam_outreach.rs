@@ -13,7 +13,7 @@ use prost::Message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tonic::Code;
 use tonic_types::StatusExt;
-use trappan_api::common::v1::{Date, ExitOutcome, PersonIdentityNumber};
+use trappan_api::common::v1::{ExitOutcome, PersonIdentityNumber};
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;

@@ -144,7 +144,7 @@ impl Iterator for RawRecords<'_> {
                 .has_headers(false)
                 .flexible(true)
                 .delimiter(separator)
-                .from_reader(input[offset..].as_bytes())
+                .from_reader(&input.as_bytes()[offset..])
         });
         let mut record = csv::StringRecord::new();
         // On `&str` input the reader's only possible errors are malformed records; treat them like an
