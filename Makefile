@@ -8,9 +8,8 @@ TOOLS := .tools
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
 	cargo build --bin trappan
-	@echo "Starting bistand :50051, insatser :50052, ungsam :50053, rapport :50054 (Ctrl-C stops)."
-	@echo "Token:  TOKEN=\$$(target/debug/trappan token --role socialsekreterare --kommun 0767)"
-	@echo "Call:   grpcurl -plaintext -H \"authorization: Bearer \$$TOKEN\" -d '{}' 127.0.0.1:50051 trappan.bistand.v1.BistandService/ListHouseholds"
+	@echo "Starting bistand :50051, insatser :50052, ungsam :50053, rapport :50054 (Ctrl-C stops);"
+	@echo "the suite says when it is ready and what to try first."
 	target/debug/trappan serve all --demo
 
 ## make test: unit tests, integration tests on SQLite and PostgreSQL, and the Kubernetes checks.

@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use trappan_bistand::domain::YearMonth;
 use trappan_platform::auth::{CallContext, Caller, Kommun, Role, TokenSigner};
-use trappan_platform::config::{ServiceKind, Settings};
+use trappan_platform::config::{AuthMode, ServiceKind, Settings};
+
+use crate::progress::Progress;
 
 /// Trappan: ekonomiskt bistånd, arbetsmarknadsinsatser, Ungsam and reporting.
 #[derive(Debug, Parser)]
@@ -41,7 +43,7 @@ pub enum Command {
     /// Prints a bearer token signed with the local dev key.
     Token {
         /// The role (socialsekreterare, arbetsmarknadskoordinator, ungdomscoach, enhetschef, analytiker,
-        /// dataskyddsombud, system).
+        /// system).
         #[arg(long)]
         role: String,
         /// The municipality's 4-digit kommunkod.
@@ -146,6 +148,9 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Arc::new(Settings::load(cli.config.as_deref())?);
+    if !matches!(cli.command, Command::Serve { .. } | Command::Token { .. }) {
+        log_to_stderr(&settings);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
@@ -160,12 +165,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Token { role, kommun, unit, subject, ttl_minutes } => {
                 let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role:?}"))?;
                 let kommun = Kommun::parse(&kommun).ok_or_else(|| anyhow::anyhow!("kommun must be 4 digits"))?;
-                let token = TokenSigner::dev(&settings)?
+                let token = TokenSigner::dev(&with_suite_dev_key(&settings)?)?
                     .sign(&Caller { subject, role, kommun, unit }, Duration::from_secs(ttl_minutes * 60))?;
                 println!("{token}");
                 Ok(())
             }
-            Command::Seed => crate::demo::seed(&settings).await,
+            Command::Seed => crate::demo::seed(&with_suite_dev_key(&settings)?).await,
             Command::Loadgen { concurrency, connections, duration_secs, mix, database_url, households } => {
                 crate::loadgen::run(crate::loadgen::LoadOptions {
                     concurrency,
@@ -202,7 +207,7 @@ async fn report(
     let url =
         rapport_url.unwrap_or_else(|| format!("http://{}:{}", settings.server.listen_host, settings.rapport.port));
     let caller = Caller { subject: "trappan-report".into(), role: Role::Enhetschef, kommun, unit: String::new() };
-    let token = TokenSigner::dev(settings)?.sign(&caller, Duration::from_secs(300))?;
+    let token = TokenSigner::dev(&with_suite_dev_key(settings)?)?.sign(&caller, Duration::from_secs(300))?;
     let mut request = tonic::Request::new(GetManagementReportRequest {
         month: Some(trappan_api::common::v1::YearMonth { year: month.year, month: i32::try_from(month.month)? }),
     });
@@ -216,7 +221,9 @@ async fn report(
 async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await?;
+    let progress = Progress::uncounted("gallring");
     let report = trappan_bistand::store::gallring::run_gallring(&db, today, dry_run).await?;
+    progress.finish();
     let prefix = if dry_run { "dry run: " } else { "" };
     println!("{prefix}households examined: {}", report.households_examined);
     println!("{prefix}members due: {}", report.members_due);
@@ -231,7 +238,9 @@ async fn export_socialstyrelsen(settings: &Settings, kommun: &str, month: &str, 
     let month: YearMonth = month.parse().map_err(|_| anyhow::anyhow!("month must be YYYY-MM, e.g. 2020-08"))?;
     let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await?;
     let context = CallContext::system(kommun.clone(), JOB);
+    let progress = Progress::uncounted("Socialstyrelsen export");
     let file = export_month(&db, &context, month).await?;
+    progress.finish();
     write_private(out, file.text.as_bytes())?;
     println!(
         "{} {month}: {} households, {} adults, {} kr written to {}",
@@ -266,22 +275,127 @@ async fn serve(settings: Arc<Settings>, kinds: Vec<ServiceKind>, demo: bool) -> 
         tracing::info!("shutting down: draining in-flight calls");
         let _ = shutdown_tx.send(true);
     });
-    if demo {
+    if kinds.len() > 1 || demo {
         let settings = settings.clone();
+        let kinds = kinds.clone();
         tokio::spawn(async move {
-            // The services become ready within seconds; retry until they answer.
-            for _ in 0..30 {
-                tokio::time::sleep(Duration::from_secs(1)).await;
+            if !wait_until_serving(&settings, &kinds).await {
+                tracing::warn!("the services did not all report SERVING within a minute; see the log above");
+                return;
+            }
+            tracing::info!("Trappan is ready: {}", listening(&settings, &kinds));
+            if demo {
                 match crate::demo::seed(&settings).await {
-                    Ok(()) => {
-                        tracing::info!("demo municipality 0767 loaded");
-                        return;
-                    }
-                    Err(error) => tracing::debug!(%error, "demo not loaded yet"),
+                    Ok(()) => tracing::info!("demo municipality 0767 loaded"),
+                    Err(error) => tracing::warn!(%error, "the demo municipality could not be loaded"),
                 }
             }
-            tracing::warn!("the demo municipality could not be loaded");
+            if kinds.contains(&ServiceKind::Bistand) {
+                first_steps(&settings);
+            }
         });
     }
     crate::suite::serve_all(&kinds, settings, shutdown_rx).await
+}
+
+/// Waits (a minute at most) until every service in `kinds` reports SERVING on its health endpoint.
+async fn wait_until_serving(settings: &Settings, kinds: &[ServiceKind]) -> bool {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    for &kind in kinds {
+        let url = format!("http://{}:{}", local_host(settings), settings.port(kind));
+        loop {
+            let channel = tonic::transport::Endpoint::from_shared(url.clone()).map(|e| e.connect_lazy());
+            let serving = match channel {
+                Ok(channel) => HealthClient::new(channel)
+                    .check(HealthCheckRequest { service: String::new() })
+                    .await
+                    .is_ok_and(|answer| answer.into_inner().status == ServingStatus::Serving as i32),
+                Err(_) => false,
+            };
+            if serving {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    true
+}
+
+/// Where a local client reaches the services.
+fn local_host(settings: &Settings) -> &str {
+    match settings.server.listen_host.as_str() {
+        "0.0.0.0" | "::" => "127.0.0.1",
+        host => host,
+    }
+}
+
+fn listening(settings: &Settings, kinds: &[ServiceKind]) -> String {
+    let host = local_host(settings);
+    kinds.iter().map(|kind| format!("{kind} {host}:{}", settings.port(*kind))).collect::<Vec<_>>().join(", ")
+}
+
+/// What to try first: a token and a call, spelled out for this binary and these ports.
+fn first_steps(settings: &Settings) {
+    let binary = std::env::args().next().unwrap_or_else(|| "trappan".into());
+    let address = format!("{}:{}", local_host(settings), settings.bistand.port);
+    tracing::info!("try: TOKEN=$({binary} token --role socialsekreterare --kommun 0767)");
+    tracing::info!(
+        "then: grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{}}' {address} \
+         trappan.bistand.v1.BistandService/ListHouseholds"
+    );
+}
+
+/// Logs of the commands other than `serve` go to stderr, so their output on stdout stays clean.
+fn log_to_stderr(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.telemetry.log_filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// The settings with the dev signing key of the running suite. The key lives in the suite's data directory
+/// (`.trappan/` in the project folder by default); run from another folder, a relative data directory would
+/// point elsewhere, and a key created there would sign tokens the suite refuses. So the key is looked for
+/// in this folder and the ones above it, then in the folders above this binary (`target/debug/trappan` lies
+/// inside the project), and when it is in none of them the error says where it looked.
+fn with_suite_dev_key(settings: &Settings) -> anyhow::Result<Settings> {
+    if settings.auth.mode != AuthMode::Dev {
+        return Ok(settings.clone());
+    }
+    let configured = settings.dev_key_file();
+    let candidates: Vec<PathBuf> = if configured.is_absolute() {
+        vec![configured.clone()]
+    } else {
+        let here = std::env::current_dir()?;
+        let binary = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+        let mut bases: Vec<&Path> = here.ancestors().collect();
+        bases.extend(binary.iter().flat_map(|dir| dir.ancestors()));
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        for base in bases {
+            let candidate = base.join(&configured);
+            if !candidates.contains(&candidate) {
+                candidates.push(candidate);
+            }
+        }
+        candidates
+    };
+    match candidates.iter().find(|candidate| candidate.is_file()) {
+        Some(found) => {
+            let mut settings = settings.clone();
+            settings.auth.dev_key_file = Some(found.clone());
+            Ok(settings)
+        }
+        None => {
+            let looked: Vec<String> = candidates.iter().map(|c| c.display().to_string()).collect();
+            anyhow::bail!(
+                "no dev signing key found; looked at {}. The suite creates it when it first starts (`make run` \
+                 in the project folder); or point TRAPPAN__DATA_DIR or TRAPPAN__AUTH__DEV_KEY_FILE at it",
+                looked.join(", ")
+            )
+        }
+    }
 }

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Authed, KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, new_request_id};
+use common::{Authed, KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, date, for_each_backend, new_request_id};
 use futures::StreamExt;
 use prost::Message;
 use tonic::Code;
@@ -24,10 +24,6 @@ const KR: i64 = 100;
 
 fn money(kr: i64) -> Option<Money> {
     Some(Money { ore: kr * KR })
-}
-
-fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
 }
 
 fn adult(serial: u32, role: bistand::MemberRole) -> bistand::HouseholdMember {
@@ -123,17 +119,6 @@ fn granted(decision: &bistand::Decision) -> i64 {
 
 fn jobbstimulans(decision: &bistand::Decision) -> bistand::JobbstimulansState {
     decision.calculation.as_ref().and_then(|c| c.jobbstimulans).expect("jobbstimulans")
-}
-
-async fn for_each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestSuite) -> Fut,
-    Fut: std::future::Future<Output = TestSuite>,
-{
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        test(suite).await.shutdown().await;
-    }
 }
 
 /// The payloads of bistand's feed for the test municipality, until it is quiet.

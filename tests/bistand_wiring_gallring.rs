@@ -8,7 +8,7 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::{Authed, KOMMUN, TestSuite, count_rows, count_rows_with, new_request_id};
+use common::{Authed, KOMMUN, TestSuite, count_rows, count_rows_with, date, new_request_id};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use trappan::demo::demo_personnummer;
@@ -29,10 +29,6 @@ const RESEARCH: Family = [(1975, 3, 5, 344), (1968, 6, 15, 355), (2011, 1, 25, 3
 const RECENT_PAYMENT: Family = [(1983, 9, 21, 377), (1984, 4, 2, 388), (2012, 7, 30, 399)];
 /// The applicant is kept for research; the co-applicant (the one referred) and the child are due.
 const MIXED: Family = [(1979, 12, 5, 411), (1981, 10, 19, 422), (2009, 2, 9, 433)];
-
-fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
-}
 
 fn member(person: (i32, u32, u32, u32), role: bistand::MemberRole) -> bistand::HouseholdMember {
     bistand::HouseholdMember {

@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::Datelike;
-use common::{KOMMUN, TestSuite, calendar_date, eventually, new_request_id};
+use common::{KOMMUN, TestSuite, calendar_date, eventually, new_request_id, today};
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::{ExitOutcome, YearMonth};
 use trappan_api::insatser::v1 as insatser;
@@ -14,10 +14,6 @@ use trappan_api::rapport::v1 as rapport;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
-
-fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 async fn exit(suite: &TestSuite, participant_id: &str, outcome: ExitOutcome) {
     suite

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, eventually, new_request_id};
+use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, date, eventually, for_each_backend, new_request_id, number};
 use futures::StreamExt;
 use prost::{Message, Name};
 use sea_orm::{ConnectionTrait, Statement};
@@ -20,25 +20,6 @@ use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
-
-async fn for_each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestSuite) -> Fut,
-    Fut: std::future::Future<Output = TestSuite>,
-{
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        test(suite).await.shutdown().await;
-    }
-}
-
-fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
-}
-
-fn number(serial: u32) -> String {
-    trappan::demo::demo_personnummer(1990, 6, 14, serial)
-}
 
 fn koordinator(
     suite: &TestSuite,
@@ -83,7 +64,7 @@ async fn register(suite: &TestSuite, kommun: &str, serial: u32, registered_on: O
         .create_participant(insatser::CreateParticipantRequest {
             request_id: new_request_id(),
             participant: Some(insatser::Participant {
-                person_identity_number: Some(PersonIdentityNumber { value: number(serial) }),
+                person_identity_number: Some(PersonIdentityNumber { value: number((1990, 6, 14, serial)) }),
                 given_name: "Test".into(),
                 family_name: "Testsson".into(),
                 source: insatser::ReferralSource::Self_ as i32,
@@ -214,7 +195,7 @@ async fn a_referral_from_bistand_becomes_a_participant_with_a_plan_whose_history
             .receive_referral(insatser::ReceiveReferralRequest {
                 referral_id: referral.referral_id.clone(),
                 source: insatser::ReferralSource::EkonomisktBistand as i32,
-                person_identity_number: Some(PersonIdentityNumber { value: number(11) }),
+                person_identity_number: Some(PersonIdentityNumber { value: number((1990, 6, 14, 11)) }),
                 given_name: "Test".into(),
                 family_name: "Testsson".into(),
                 consent_id: referral.consent_id.clone(),

@@ -4,6 +4,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -29,7 +30,11 @@ async fn health_turns_serving_only_after_migration() {
     let server =
         tokio::spawn(trappan::suite::serve_service(ServiceKind::Bistand, settings.clone(), listener, receiver));
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Once the server answers and its readiness check has reached the store (the SQLite file exists), the
+    // unmigrated store must keep it NOT_SERVING.
+    common::eventually("the server answers health checks", || async { health(&address).await.is_some() }).await;
+    common::eventually("the readiness check reached the store", || async { dir.path().join("bistand.db").exists() })
+        .await;
     assert_eq!(health(&address).await, Some(ServingStatus::NotServing as i32), "not migrated yet");
 
     trappan::suite::migrate_service(ServiceKind::Bistand, &settings).await.expect("migrated");
@@ -80,9 +85,11 @@ async fn sigterm_drains_and_loses_nothing_acknowledged() {
         channel,
         common::Bearer(Some(token)),
     );
+    let acknowledged_so_far = Arc::new(AtomicU32::new(0));
     let mut writers = Vec::new();
     for writer in 0..8u32 {
         let mut client = client.clone();
+        let acknowledged_so_far = acknowledged_so_far.clone();
         writers.push(tokio::spawn(async move {
             let mut acknowledged = 0u32;
             for n in 0..200u32 {
@@ -103,7 +110,10 @@ async fn sigterm_drains_and_loses_nothing_acknowledged() {
                     }),
                 };
                 match client.create_household(request).await {
-                    Ok(_) => acknowledged += 1,
+                    Ok(_) => {
+                        acknowledged += 1;
+                        acknowledged_so_far.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(status) => {
                         assert_ne!(status.code(), tonic::Code::Internal, "no half-done work");
                         break;
@@ -113,7 +123,11 @@ async fn sigterm_drains_and_loses_nothing_acknowledged() {
             acknowledged
         }));
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // SIGTERM while every writer is busy: wait until the server has acknowledged a few calls.
+    common::eventually("the writers' first calls are acknowledged", || async {
+        acknowledged_so_far.load(Ordering::Relaxed) >= 16
+    })
+    .await;
     let pid = child.id().expect("pid");
     let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
     assert!(killed.success());

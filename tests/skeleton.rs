@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, eventually, new_request_id};
+use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, eventually, for_each_backend, new_request_id, number};
 use futures::StreamExt;
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -30,30 +30,15 @@ fn household_request(request_id: &str, applicant: &str) -> bistand::CreateHouseh
     }
 }
 
-fn number(serial: u32) -> String {
-    trappan::demo::demo_personnummer(1981, 12, 18, serial)
-}
-
 async fn create_household(suite: &TestSuite, kommun: &str, serial: u32) -> bistand::Household {
     suite
         .bistand(Role::Socialsekreterare, kommun)
-        .create_household(household_request(&new_request_id(), &number(serial)))
+        .create_household(household_request(&new_request_id(), &number((1981, 12, 18, serial))))
         .await
         .expect("household created")
         .into_inner()
         .household
         .expect("household")
-}
-
-async fn for_each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestSuite) -> Fut,
-    Fut: std::future::Future<Output = TestSuite>,
-{
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        test(suite).await.shutdown().await;
-    }
 }
 
 #[tokio::test]
@@ -214,7 +199,7 @@ async fn a_referral_needs_consent_and_reaches_insatser_once_even_when_it_was_dow
             .referral
             .expect("referral");
         assert_eq!(referral.state, bistand::ReferralState::Pending as i32);
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        suite.wait_for_failed_delivery(ServiceKind::Bistand).await;
         suite.restart(ServiceKind::Insatser).await;
 
         suite.wait_for_referral(&household.household_id, bistand::ReferralState::Delivered).await;
@@ -227,7 +212,7 @@ async fn a_referral_needs_consent_and_reaches_insatser_once_even_when_it_was_dow
             .receive_referral(insatser::ReceiveReferralRequest {
                 referral_id: referral.referral_id.clone(),
                 source: insatser::ReferralSource::EkonomisktBistand as i32,
-                person_identity_number: Some(PersonIdentityNumber { value: number(200) }),
+                person_identity_number: Some(PersonIdentityNumber { value: number((1981, 12, 18, 200)) }),
                 given_name: "Test".into(),
                 family_name: "Testsson".into(),
                 consent_id: referral.consent_id.clone(),
@@ -302,20 +287,27 @@ async fn the_change_feed_resumes_from_a_cursor_without_gaps_or_duplicates() {
         assert!(all.iter().all(|e| e.kommun == KOMMUN), "only the caller's municipality");
         let resumed = take(sequences[2], 2).await;
         assert_eq!(resumed.iter().map(|e| e.sequence).collect::<Vec<_>>(), sequences[3..].to_vec());
-        // A stream that has caught up follows new commits.
-        let follower = tokio::spawn(take(sequences[4], 1));
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // A stream that has caught up follows new commits: once it has handed over the commit made after it
+        // opened, it has read everything there was, and must still deliver the next one.
+        let mut follower = feed
+            .stream_changes(bistand::StreamChangesRequest { after_sequence: sequences[4] })
+            .await
+            .expect("stream")
+            .into_inner();
+        let within = std::time::Duration::from_secs(30);
+        create_household(&suite, KOMMUN, 440).await;
+        let caught_up = tokio::time::timeout(within, follower.message()).await.expect("the first commit within 30 s");
+        let caught_up = caught_up.expect("event").expect("open").event.expect("event");
+        assert!(caught_up.sequence > sequences[4]);
         create_household(&suite, KOMMUN, 450).await;
-        let next = follower.await.expect("join");
-        assert!(next[0].sequence > sequences[4]);
-        let payload = next[0].payload.as_ref().expect("payload");
+        let next = tokio::time::timeout(within, follower.message()).await.expect("the next commit within 30 s");
+        let next = next.expect("event").expect("open").event.expect("event");
+        assert!(next.sequence > caught_up.sequence);
+        let payload = next.payload.as_ref().expect("payload");
         assert!(payload.type_url.ends_with("trappan.bistand.v1.HouseholdRegisteredEvent"));
         let event =
             <bistand::HouseholdRegisteredEvent as prost::Message>::decode(payload.value.as_slice()).expect("decodes");
         assert_eq!((event.persons, event.adults, event.children), (2, 1, 1));
-        drop(feed.clone());
-        feed = suite.bistand(Role::System, KOMMUN);
-        drop(feed);
         suite
     })
     .await;

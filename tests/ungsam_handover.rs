@@ -5,10 +5,9 @@
 
 mod common;
 
-use std::time::Duration;
-
-use chrono::NaiveDate;
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, calendar_date, count_rows, eventually, new_request_id};
+use common::{
+    KOMMUN, OTHER_KOMMUN, TestSuite, calendar_date, count_rows, eventually, for_each_backend, new_request_id, today,
+};
 use prost::Message;
 use sea_orm::EntityTrait;
 use tonic::Code;
@@ -18,21 +17,6 @@ use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
-
-async fn for_each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestSuite) -> Fut,
-    Fut: std::future::Future<Output = TestSuite>,
-{
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        test(suite).await.shutdown().await;
-    }
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 fn hand_over(id: &str, request_id: &str) -> ungsam::HandOverRequest {
     ungsam::HandOverRequest {
@@ -95,7 +79,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
         let second = client.hand_over(hand_over(&id, &new_request_id())).await.expect_err("one open handover");
         assert_eq!(second.code(), Code::FailedPrecondition);
         assert_eq!(person(&suite, &id).await.status, ungsam::YoungPersonStatus::InActivity as i32);
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        suite.wait_for_failed_delivery(ServiceKind::Ungsam).await;
         suite.restart(ServiceKind::Insatser).await;
 
         eventually("the handover is delivered", || async {

@@ -6,38 +6,17 @@
 mod common;
 
 use chrono::{Datelike, Months, NaiveDate};
-use common::{KOMMUN, OTHER_KOMMUN, TestSuite, count_rows, new_request_id};
+use common::{
+    KOMMUN, OTHER_KOMMUN, TestSuite, calendar_date, count_rows, for_each_backend, new_request_id, number_born, today,
+};
 use prost::Message;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tonic::Code;
 use tonic_types::StatusExt;
-use trappan_api::common::v1::{Date, ExitOutcome, PersonIdentityNumber};
+use trappan_api::common::v1::{ExitOutcome, PersonIdentityNumber};
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
-
-async fn for_each_backend<F, Fut>(test: F)
-where
-    F: Fn(TestSuite) -> Fut,
-    Fut: std::future::Future<Output = TestSuite>,
-{
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        test(suite).await.shutdown().await;
-    }
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
-fn date(day: NaiveDate) -> Date {
-    Date { year: day.year(), month: day.month() as i32, day: day.day() as i32 }
-}
-
-fn number(birth: NaiveDate, serial: u32) -> String {
-    trappan::demo::demo_personnummer(birth.year(), birth.month(), birth.day(), serial)
-}
 
 /// A birth date that makes the person `years` old on the first of this month and for the rest of it.
 fn born_aged(years: u32) -> NaiveDate {
@@ -53,7 +32,7 @@ fn young(number: String, identified_on: Option<NaiveDate>) -> ungsam::CreateYoun
             given_name: "Nora".into(),
             family_name: "Ung".into(),
             source: ungsam::IdentificationSource::School as i32,
-            identified_on: identified_on.map(date),
+            identified_on: identified_on.map(calendar_date),
             contact_channel: ungsam::ContactChannel::TextMessage as i32,
             contact_detail: "070-0000000".into(),
             ..Default::default()
@@ -93,7 +72,7 @@ fn contact(id: &str, on: NaiveDate, outcome: ungsam::ContactOutcome) -> ungsam::
         request_id: new_request_id(),
         contact: Some(ungsam::Contact {
             young_person_id: id.into(),
-            contacted_on: Some(date(on)),
+            contacted_on: Some(calendar_date(on)),
             channel: ungsam::ContactChannel::Phone as i32,
             made_by: "Coach Ett".into(),
             outcome: outcome as i32,
@@ -132,43 +111,44 @@ async fn status_events(suite: &TestSuite, id: &str) -> Vec<ungsam::StatusChanged
 async fn registration_checks_the_age_in_the_month_of_identification() {
     for_each_backend(|suite| async move {
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
-        let stored = register(&suite, KOMMUN, number(born_aged(20), 101), None).await;
+        let stored = register(&suite, KOMMUN, number_born(born_aged(20), 101), None).await;
         assert_eq!(stored.status, ungsam::YoungPersonStatus::Identified as i32);
-        assert_eq!(stored.identified_on, Some(date(today())));
+        assert_eq!(stored.identified_on, Some(calendar_date(today())));
         assert_eq!(stored.coach, "tester");
         assert_eq!(stored.status_history.len(), 1);
         assert_eq!(stored.status_history[0].cause, "registered");
         assert_eq!(stored.contact_channel, ungsam::ContactChannel::TextMessage as i32);
 
         for (birth, serial) in [(born_aged(17), 102), (born_aged(25), 103), (born_aged(40), 104)] {
-            let refused = client.create_young_person(young(number(birth, serial), None)).await.expect_err("outside");
+            let refused =
+                client.create_young_person(young(number_born(birth, serial), None)).await.expect_err("outside");
             assert_eq!(refused.code(), Code::InvalidArgument);
             assert_eq!(violated_fields(&refused), ["young_person.person_identity_number"]);
-            assert!(!refused.message().contains(&number(birth, serial)[..8]));
+            assert!(!refused.message().contains(&number_born(birth, serial)[..8]));
         }
         // 18 and 24 in the month are in the group.
-        register(&suite, KOMMUN, number(born_aged(18), 105), None).await;
-        register(&suite, KOMMUN, number(born_aged(24), 106), None).await;
+        register(&suite, KOMMUN, number_born(born_aged(18), 105), None).await;
+        register(&suite, KOMMUN, number_born(born_aged(24), 106), None).await;
 
         // History: 22 now, 18 when identified four years ago; 17 five years ago.
         let birth = born_aged(22);
         let four_years_ago = today() - Months::new(48);
-        let past = register(&suite, KOMMUN, number(birth, 107), Some(four_years_ago)).await;
-        assert_eq!(past.identified_on, Some(date(four_years_ago)));
-        assert_eq!(past.status_history[0].changed_on, Some(date(four_years_ago)));
+        let past = register(&suite, KOMMUN, number_born(birth, 107), Some(four_years_ago)).await;
+        assert_eq!(past.identified_on, Some(calendar_date(four_years_ago)));
+        assert_eq!(past.status_history[0].changed_on, Some(calendar_date(four_years_ago)));
         let too_early = client
-            .create_young_person(young(number(birth, 108), Some(today() - Months::new(60))))
+            .create_young_person(young(number_born(birth, 108), Some(today() - Months::new(60))))
             .await
             .expect_err("17 then");
         assert_eq!(violated_fields(&too_early), ["young_person.person_identity_number"]);
         let future = client
-            .create_young_person(young(number(birth, 109), Some(today() + chrono::Days::new(1))))
+            .create_young_person(young(number_born(birth, 109), Some(today() + chrono::Days::new(1))))
             .await
             .expect_err("in the future");
         assert_eq!(violated_fields(&future), ["young_person.identified_on"]);
 
         // The same person from the same source once; a retry answers with the first registration.
-        let request = young(number(born_aged(21), 110), None);
+        let request = young(number_born(born_aged(21), 110), None);
         let first = client.create_young_person(request.clone()).await.expect("first").into_inner().young_person;
         let again = client.create_young_person(request.clone()).await.expect("retry").into_inner().young_person;
         assert_eq!(first.map(|p| p.young_person_id), again.map(|p| p.young_person_id));
@@ -189,7 +169,7 @@ async fn contacts_and_status_changes_follow_the_allowed_transitions() {
     for_each_backend(|suite| async move {
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
         let identified = today() - chrono::Days::new(20);
-        let person = register(&suite, KOMMUN, number(born_aged(19), 201), Some(identified)).await;
+        let person = register(&suite, KOMMUN, number_born(born_aged(19), 201), Some(identified)).await;
         let id = person.young_person_id.clone();
 
         let answer = client
@@ -209,7 +189,7 @@ async fn contacts_and_status_changes_follow_the_allowed_transitions() {
         assert_eq!(first.contact.as_ref().map(|c| &c.contact_id), again.contact.as_ref().map(|c| &c.contact_id));
         let after = first.young_person.expect("person");
         assert_eq!(after.status, S::Contacted as i32);
-        assert_eq!(after.first_reached_on, Some(date(identified + chrono::Days::new(6))));
+        assert_eq!(after.first_reached_on, Some(calendar_date(identified + chrono::Days::new(6))));
         let contacts = client
             .list_contacts(ungsam::ListContactsRequest {
                 young_person_id: id.clone(),
@@ -269,13 +249,13 @@ async fn contacts_and_status_changes_follow_the_allowed_transitions() {
         assert_eq!(last.exit_outcome, ExitOutcome::SubsidisedEmployment as i32);
         assert!(!last.aged_out);
 
-        let other = register(&suite, KOMMUN, number(born_aged(19), 202), Some(identified)).await;
+        let other = register(&suite, KOMMUN, number_born(born_aged(19), 202), Some(identified)).await;
         let invalid = client
             .record_contact(ungsam::RecordContactRequest {
                 request_id: new_request_id(),
                 contact: Some(ungsam::Contact {
                     young_person_id: other.young_person_id.clone(),
-                    contacted_on: Some(date(today() + chrono::Days::new(3))),
+                    contacted_on: Some(calendar_date(today() + chrono::Days::new(3))),
                     ..Default::default()
                 }),
             })
@@ -305,13 +285,13 @@ async fn contacts_and_status_changes_follow_the_allowed_transitions() {
 async fn an_import_accepts_and_rejects_rows_and_a_reimport_adds_nothing() {
     for_each_backend(|suite| async move {
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
-        let valid_a = number(born_aged(19), 301);
-        let valid_b = number(born_aged(23), 302);
-        let too_old = number(born_aged(30), 303);
-        let mut bad_check = number(born_aged(20), 304);
+        let valid_a = number_born(born_aged(19), 301);
+        let valid_b = number_born(born_aged(23), 302);
+        let too_old = number_born(born_aged(30), 303);
+        let mut bad_check = number_born(born_aged(20), 304);
         let last = bad_check.pop().and_then(|c| c.to_digit(10)).expect("a digit");
         bad_check.push(char::from_digit((last + 1) % 10, 10).expect("a digit"));
-        let single_name = number(born_aged(21), 305);
+        let single_name = number_born(born_aged(21), 305);
         let csv = format!(
             "personnummer,namn,kanal,kontakt,kalla\n\
              {valid_a},Alva Lind,sms,070-1112233,af\n\
@@ -321,7 +301,7 @@ async fn an_import_accepts_and_rejects_rows_and_a_reimport_adds_nothing() {
              {single_name},Eva,,,kaa\n\
              {},Fia Sund,,,mars\n\
              {valid_a},Alva Lind,,,af\n",
-            number(born_aged(20), 306)
+            number_born(born_aged(20), 306)
         );
         let first = client
             .import_young_people(ungsam::ImportYoungPeopleRequest { csv: csv.clone(), identified_on: None })
@@ -383,8 +363,8 @@ async fn everyone_who_turned_25_is_exited_as_aged_out() {
         // Turned 25 ten days ago; identified at 20.
         let birth = today() - Months::new(25 * 12) - chrono::Days::new(10);
         let identified = birth + Months::new(20 * 12) + chrono::Days::new(40);
-        let aged = register(&suite, KOMMUN, number(birth, 401), Some(identified)).await;
-        let young = register(&suite, KOMMUN, number(born_aged(24), 402), None).await;
+        let aged = register(&suite, KOMMUN, number_born(birth, 401), Some(identified)).await;
+        let young = register(&suite, KOMMUN, number_born(born_aged(24), 402), None).await;
 
         let mut operator = suite.ungsam(Role::Enhetschef, KOMMUN);
         operator.exit_aged_out(ungsam::ExitAgedOutRequest {}).await.expect("ran");
@@ -392,7 +372,7 @@ async fn everyone_who_turned_25_is_exited_as_aged_out() {
         assert_eq!(exited.status, ungsam::YoungPersonStatus::ExitedAgedOut as i32);
         let last = exited.status_history.last().expect("the exit");
         assert_eq!(last.cause, "aged_out");
-        assert_eq!(last.changed_on, Some(date(birth + Months::new(25 * 12))));
+        assert_eq!(last.changed_on, Some(calendar_date(birth + Months::new(25 * 12))));
         assert_eq!(
             get(&suite, KOMMUN, &young.young_person_id).await.status,
             ungsam::YoungPersonStatus::Identified as i32
@@ -416,7 +396,7 @@ async fn withdrawing_consent_erases_what_it_covered() {
     use ungsam::ConsentScope as C;
     for_each_backend(|suite| async move {
         let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
-        let person = register(&suite, KOMMUN, number(born_aged(20), 501), None).await;
+        let person = register(&suite, KOMMUN, number_born(born_aged(20), 501), None).await;
         let id = person.young_person_id.clone();
         let details = || ungsam::UpdateSupportDetailsRequest {
             young_person_id: id.clone(),
@@ -454,7 +434,7 @@ async fn withdrawing_consent_erases_what_it_covered() {
         let recorded: Vec<(i32, bool)> =
             withdrawn.consents.iter().map(|c| (c.scope, c.withdraw_time.is_some())).collect();
         assert_eq!(recorded, [(C::Needs as i32, true), (C::Plans as i32, false)]);
-        assert_eq!(withdrawn.consents[0].given_on, Some(date(today())));
+        assert_eq!(withdrawn.consents[0].given_on, Some(calendar_date(today())));
         assert_eq!(
             (withdrawn.given_name.as_str(), withdrawn.source),
             ("Nora", ungsam::IdentificationSource::School as i32)
@@ -534,8 +514,8 @@ async fn partners_activities_and_the_coach_view() {
                     kind: ungsam::JointActivityKind::Meeting as i32,
                     title: "Träff om sommarjobb".into(),
                     partner_ids,
-                    planned_on: Some(date(today() - chrono::Days::new(7))),
-                    completed_on: completed.map(date),
+                    planned_on: Some(calendar_date(today() - chrono::Days::new(7))),
+                    completed_on: completed.map(calendar_date),
                     participant_count: count,
                     ..Default::default()
                 }),
@@ -574,7 +554,7 @@ async fn partners_activities_and_the_coach_view() {
         // Reached after 4 and 10 days; one never reached: median 7.
         let identified = today() - chrono::Days::new(30);
         for (serial, days) in [(601u32, Some(4u64)), (602, Some(10)), (603, None)] {
-            let person = register(&suite, KOMMUN, number(born_aged(20), serial), Some(identified)).await;
+            let person = register(&suite, KOMMUN, number_born(born_aged(20), serial), Some(identified)).await;
             if let Some(days) = days {
                 client
                     .record_contact(contact(
@@ -656,7 +636,7 @@ async fn partners_activities_and_the_coach_view() {
 #[tokio::test]
 async fn municipalities_never_see_each_others_young_people() {
     for_each_backend(|suite| async move {
-        let person = register(&suite, KOMMUN, number(born_aged(20), 701), None).await;
+        let person = register(&suite, KOMMUN, number_born(born_aged(20), 701), None).await;
         let id = person.young_person_id.clone();
         let mut other = suite.ungsam(Role::Ungdomscoach, OTHER_KOMMUN);
         let read = other.get_young_person(ungsam::GetYoungPersonRequest { young_person_id: id.clone() }).await;

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Days, NaiveDate};
-use futures::{StreamExt, TryStreamExt};
+use futures::{StreamExt, TryFutureExt, TryStreamExt};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandServiceClient};
@@ -23,6 +23,7 @@ use trappan_platform::config::Settings;
 
 use super::history::{self, DemoHousehold, DemoMember, DemoMonth, DemoRole, DemoSex, ExpectedOutcome};
 use super::{DemoStaff, FAMILY, GIVEN, request_id};
+use crate::progress::Progress;
 
 /// Households seeded at the same time: enough to overlap the round trips, few enough not to crowd the
 /// store (SQLite takes one writer at a time anyway).
@@ -290,10 +291,13 @@ pub fn budgets(paid_per_year: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
 pub(super) async fn seed(settings: &Settings, staff: &DemoStaff) -> anyhow::Result<()> {
     let client = BistandServiceClient::connect(settings.peers.bistand_url.clone()).await?;
     let households = history::history();
+    let progress = Progress::counted("bistand households", households.len() as u64);
     // The futures are made first: a mapping closure inside the stream would tie its type to a lifetime
     // the spawned demo task cannot name.
-    let tasks: Vec<_> = households.iter().map(|h| seed_household(client.clone(), staff, h)).collect();
+    let tasks: Vec<_> =
+        households.iter().map(|h| seed_household(client.clone(), staff, h).inspect_ok(|_| progress.inc())).collect();
     let paid: Vec<Paid> = futures::stream::iter(tasks).buffer_unordered(CONCURRENT_HOUSEHOLDS).try_collect().await?;
+    progress.finish();
     let mut paid_per_year = BTreeMap::new();
     for (year, ore) in paid.into_iter().flatten() {
         *paid_per_year.entry(year).or_insert(0i64) += ore;

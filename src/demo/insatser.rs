@@ -13,6 +13,7 @@ use trappan_platform::auth::Role;
 use trappan_platform::config::Settings;
 
 use super::{DemoStaff, FAMILY, GIVEN, demo_personnummer, request_id};
+use crate::progress::Progress;
 
 /// How many participants bistand's demo refers (its households 0, 4 and 8).
 const REFERRED: usize = 3;
@@ -180,9 +181,12 @@ pub(super) async fn seed(settings: &Settings, staff: &DemoStaff) -> anyhow::Resu
         participants.push(participant);
     }
 
+    let progress = Progress::counted("insatser paths", participants.len().min(PATHS.len()) as u64);
     for (n, (participant, path)) in participants.iter().zip(PATHS.iter()).enumerate() {
         seed_path(&mut client, &token, &employers, n, participant, path).await?;
+        progress.inc();
     }
+    progress.finish();
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use trappan_platform::auth::Role;
 use trappan_platform::config::Settings;
 
 use super::{DemoStaff, FAMILY, GIVEN, demo_personnummer, request_id};
+use crate::progress::Progress;
 
 /// How many young people the demo registers.
 const PEOPLE: u32 = 30;
@@ -69,9 +70,12 @@ pub(super) async fn seed(settings: &Settings, staff: &DemoStaff) -> anyhow::Resu
         token: staff.token(Role::Ungdomscoach, "ungsam")?,
     };
     seed_partners(&mut coach).await?;
+    let progress = Progress::counted("ungsam young people", u64::from(PEOPLE));
     for n in 0..PEOPLE {
         seed_person(&mut coach, n).await?;
+        progress.inc();
     }
+    progress.finish();
     // Identified years ago: many have turned 25 since. The service exits them by itself every few hours;
     // the demo does not wait for that.
     let request = coach.request(ungsam::ExitAgedOutRequest {});

@@ -123,18 +123,17 @@ impl TestSuite {
 
     /// Waits until the service's health says SERVING.
     pub async fn wait_serving(&self, kind: ServiceKind) {
-        let channel = self.channel(kind);
-        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-        for _ in 0..200 {
-            let answer = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await;
-            if let Ok(answer) = answer
-                && answer.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-            {
-                return;
+        let health = tonic_health::pb::health_client::HealthClient::new(self.channel(kind));
+        eventually_within(&format!("{kind} to report SERVING"), Duration::from_secs(10), || {
+            let mut health = health.clone();
+            async move {
+                let answer = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await;
+                answer.is_ok_and(|answer| {
+                    answer.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                })
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{kind} did not become SERVING");
+        })
+        .await;
     }
 
     pub fn channel(&self, kind: ServiceKind) -> Channel {
@@ -190,6 +189,18 @@ impl TestSuite {
         trappan_platform::store::connect(&self.databases[&kind].url).await.expect("connect")
     }
 
+    /// Waits until `kind` has tried a delivery to another service and failed at least once (the receiver is
+    /// down): the attempt is counted on the queued delivery.
+    pub async fn wait_for_failed_delivery(&self, kind: ServiceKind) {
+        use sea_orm::EntityTrait;
+        let db = self.database(kind).await;
+        eventually(&format!("{kind} has tried a delivery and failed"), || async {
+            let deliveries = trappan_platform::delivery::entity::Entity::find().all(&db).await.expect("deliveries");
+            deliveries.iter().any(|d| d.delivered_at.is_none() && d.attempts >= 1)
+        })
+        .await;
+    }
+
     /// A household's referrals as its socialsekreterare sees them, newest first.
     pub async fn referrals(&self, household_id: &str) -> Vec<bistand::Referral> {
         self.bistand(Role::Socialsekreterare, KOMMUN)
@@ -216,10 +227,7 @@ impl TestSuite {
             .create_household(bistand::CreateHouseholdRequest {
                 request_id: new_request_id(),
                 household: Some(bistand::Household {
-                    members: vec![member(
-                        &trappan::demo::demo_personnummer(1990, 6, 14, serial),
-                        bistand::MemberRole::Applicant,
-                    )],
+                    members: vec![member(&number((1990, 6, 14, serial)), bistand::MemberRole::Applicant)],
                     ..Default::default()
                 }),
             })
@@ -260,15 +268,13 @@ impl TestSuite {
     pub async fn young_person_in_dialogue(&self, serial: u32, scopes: &[ungsam::ConsentScope]) -> String {
         use chrono::{Datelike, Months};
         let mut client = self.ungsam(Role::Ungdomscoach, KOMMUN);
-        let birth = chrono::Local::now().date_naive().with_day(1).expect("first") - Months::new(12 * 21 + 1);
-        let identified = chrono::Local::now().date_naive() - chrono::Days::new(30);
+        let birth = today().with_day(1).expect("first") - Months::new(12 * 21 + 1);
+        let identified = today() - chrono::Days::new(30);
         let person = client
             .create_young_person(ungsam::CreateYoungPersonRequest {
                 request_id: new_request_id(),
                 young_person: Some(ungsam::YoungPerson {
-                    person_identity_number: Some(PersonIdentityNumber {
-                        value: trappan::demo::demo_personnummer(birth.year(), birth.month(), birth.day(), serial),
-                    }),
+                    person_identity_number: Some(PersonIdentityNumber { value: number_born(birth, serial) }),
                     given_name: "Sam".into(),
                     family_name: "Ungsamsson".into(),
                     source: ungsam::IdentificationSource::Arbetsformedlingen as i32,
@@ -335,7 +341,8 @@ pub async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("n")
 }
 
-/// Polls `check` until it holds or the time is up.
+/// Polls `check` every 50 ms until it holds; fails the test, naming `what`, when 30 s have passed. This is how
+/// tests wait for another task: on state they can observe, never on a fixed sleep.
 pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
@@ -389,6 +396,43 @@ pub async fn count_rows_with(db: &sea_orm::DatabaseConnection, table: &str, colu
         .to_owned();
     let row = db.query_one(&query).await.expect("count").expect("a row");
     row.try_get::<i64>("", "n").expect("n")
+}
+
+/// Runs `test` once on each backend ([`backends`]), each time on a suite of its own, and shuts the suite
+/// down afterwards.
+pub async fn for_each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestSuite) -> Fut,
+    Fut: std::future::Future<Output = TestSuite>,
+{
+    for backend in backends() {
+        let suite = TestSuite::spawn(backend).await;
+        test(suite).await.shutdown().await;
+    }
+}
+
+/// A person of a test scenario: birth (year, month, day) and a serial that tells apart people born the same day.
+pub type Person = (i32, u32, u32, u32);
+
+/// The person's personnummer (valid, with a serial no real person is given).
+pub fn number((year, month, day, serial): Person) -> String {
+    trappan::demo::demo_personnummer(year, month, day, serial)
+}
+
+/// The personnummer of someone born on `birth`.
+pub fn number_born(birth: chrono::NaiveDate, serial: u32) -> String {
+    use chrono::Datelike;
+    number((birth.year(), birth.month(), birth.day(), serial))
+}
+
+/// Today's date on this machine's calendar.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A date field of a request.
+pub fn date(year: i32, month: i32, day: i32) -> Option<Date> {
+    Some(Date { year, month, day })
 }
 
 /// A calendar date in the contracts' form.

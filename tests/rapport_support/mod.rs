@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use trappan_api::common::v1::{ChangeEvent, Date, Money, YearMonth};
+use trappan_api::common::v1::{ChangeEvent, Money, YearMonth};
 use trappan_platform::auth::Kommun;
 use trappan_platform::config::ServiceKind;
 use trappan_rapport::follower::{self, Producer};
 use trappan_rapport::pseudonym::Pseudonymiser;
 
 use crate::common::TestSuite;
+pub use crate::common::date;
 
 /// A municipality no follower runs for in the test suite, so injected sequences never meet a real feed.
 pub const FED_KOMMUN: &str = "0765";
@@ -57,10 +58,6 @@ impl Feeder {
         let event = self.event(producer, &payload);
         assert!(self.apply(producer, &event).await, "a new event applies");
     }
-}
-
-pub fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
 }
 
 pub fn month(year: i32, month: i32) -> Option<YearMonth> {

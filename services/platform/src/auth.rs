@@ -31,21 +31,18 @@ pub enum Role {
     Enhetschef,
     /// Analyst: pseudonymous reports only.
     Analytiker,
-    /// Data protection officer: reads audit logs.
-    Dataskyddsombud,
     /// Another Trappan service calling on a municipality's behalf.
     System,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 6] = [
         Role::Socialsekreterare,
         Role::Arbetsmarknadskoordinator,
         Role::Ungdomscoach,
         Role::Enhetschef,
         Role::Analytiker,
-        Role::Dataskyddsombud,
         Role::System,
     ];
 
@@ -57,7 +54,6 @@ impl Role {
             Role::Ungdomscoach => "ungdomscoach",
             Role::Enhetschef => "enhetschef",
             Role::Analytiker => "analytiker",
-            Role::Dataskyddsombud => "dataskyddsombud",
             Role::System => "system",
         }
     }

@@ -132,15 +132,24 @@ impl Dispatcher {
 
     /// Runs until `shutdown` turns true; waits for the store to be ready.
     pub async fn run(self, handler: Arc<dyn DeliveryHandler>, mut shutdown: watch::Receiver<bool>) {
+        let mut streak = crate::error::FailureStreak::default();
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let delay = match self.drain_once(handler.as_ref()).await {
+            let drained = self.drain_once(handler.as_ref()).await;
+            if drained.is_ok() {
+                streak.succeeded();
+            }
+            let delay = match drained {
                 Ok(true) => Duration::ZERO,
                 Ok(false) => Duration::from_secs(1),
                 Err(error) => {
-                    tracing::warn!(%error, "delivery worker could not read its queue");
+                    if streak.failed() {
+                        tracing::warn!(%error, "delivery worker could not read its queue");
+                    } else {
+                        tracing::debug!(%error, "delivery worker could not read its queue yet");
+                    }
                     Duration::from_secs(2)
                 }
             };

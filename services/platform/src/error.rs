@@ -126,3 +126,42 @@ mod tests {
         assert!(!status.message().contains("1981"));
     }
 }
+
+/// Consecutive failures of a step a background task retries (connecting the store, reading the delivery
+/// queue, following a feed). While the suite starts, the first attempts fail as a matter of course (the store
+/// is being migrated, a peer is not listening yet): those are logged at DEBUG, and only a failure that
+/// persists for [`FailureStreak::WARN_AFTER`] attempts in a row at WARN.
+#[derive(Debug, Default)]
+pub struct FailureStreak {
+    failures: u32,
+}
+
+impl FailureStreak {
+    /// Failures in a row after which a retried step is worth a warning.
+    pub const WARN_AFTER: u32 = 5;
+
+    /// Counts a failure; true when the streak has become long enough to warn about.
+    pub fn failed(&mut self) -> bool {
+        self.failures = self.failures.saturating_add(1);
+        self.failures >= Self::WARN_AFTER
+    }
+
+    /// Ends the streak.
+    pub fn succeeded(&mut self) {
+        self.failures = 0;
+    }
+}
+
+#[cfg(test)]
+mod failure_streak_tests {
+    use super::FailureStreak;
+
+    #[test]
+    fn warns_only_after_five_failures_in_a_row() {
+        let mut streak = FailureStreak::default();
+        let first: Vec<bool> = (0..6).map(|_| streak.failed()).collect();
+        assert_eq!(first, [false, false, false, false, true, true]);
+        streak.succeeded();
+        assert!(!streak.failed(), "a success starts the count again");
+    }
+}

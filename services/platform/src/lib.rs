@@ -13,12 +13,16 @@
 //! - [`server`]: health, reflection, load shedding, timeouts and graceful shutdown.
 //! - [`personnummer`]: Swedish personal identity numbers, parsed once at the edge.
 //! - [`grpc`]: small conversions between contract types and domain types.
-//! - [`testing`]: helpers for tests that need a real database.
+//! - [`csv_file`]: the CSV files users upload, read one way.
+//! - `testing` (feature `testing`, for tests only): a real database per test, on SQLite or PostgreSQL.
 
 pub mod audit;
 pub mod auth;
 pub mod client;
 pub mod config;
+#[cfg(test)]
+mod config_docs;
+pub mod csv_file;
 pub mod delivery;
 pub mod error;
 pub mod grpc;
@@ -27,4 +31,5 @@ pub mod personnummer;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;

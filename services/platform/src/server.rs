@@ -203,6 +203,7 @@ async fn become_ready<D: ServiceDefinition>(
 ) {
     let url = settings.database_url(D::KIND);
     let migrate = settings.migrate_on_start(D::KIND);
+    let mut streak = crate::error::FailureStreak::default();
     loop {
         if *shutdown.borrow() {
             return;
@@ -215,7 +216,11 @@ async fn become_ready<D: ServiceDefinition>(
                 return;
             }
             Err(error) => {
-                tracing::warn!(service = %D::KIND, %error, "store not ready; retrying");
+                if streak.failed() {
+                    tracing::warn!(service = %D::KIND, %error, "store not ready; retrying");
+                } else {
+                    tracing::debug!(service = %D::KIND, %error, "store not ready yet; retrying");
+                }
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }

@@ -84,17 +84,30 @@ pub async fn follow(
     kommun: Kommun,
 ) {
     let mut backoff = Duration::from_millis(200);
+    let mut streak = trappan_platform::error::FailureStreak::default();
     let mut shutdown = context.shutdown.clone();
     loop {
         if *shutdown.borrow() {
             return;
         }
         let outcome = follow_once(&context, &pseudonymiser, &states, producer, &kommun).await;
-        update(&states, producer, &kommun, |s| s.connected = false);
+        let mut was_connected = false;
+        update(&states, producer, &kommun, |s| was_connected = std::mem::replace(&mut s.connected, false));
+        if was_connected {
+            // A feed that was followed and then dropped starts a new count of failed attempts.
+            streak.succeeded();
+        }
         match outcome {
-            Ok(()) => backoff = Duration::from_millis(200),
+            Ok(()) => {
+                backoff = Duration::from_millis(200);
+                streak.succeeded();
+            }
+            Err(reason) if streak.failed() => {
+                tracing::warn!(producer = producer.name(), %kommun, %reason, "feed follower cannot reach its feed");
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
             Err(reason) => {
-                tracing::info!(producer = producer.name(), %kommun, %reason, "feed follower will reconnect");
+                tracing::debug!(producer = producer.name(), %kommun, %reason, "feed follower will reconnect");
                 backoff = (backoff * 2).min(Duration::from_secs(10));
             }
         }

@@ -81,14 +81,22 @@ const AGED_OUT_INTERVAL: Duration = Duration::from_secs(6 * 60 * 60);
 /// ready).
 async fn exit_aged_out_daily(context: ServiceContext) {
     let mut shutdown = context.shutdown.clone();
+    let mut streak = trappan_platform::error::FailureStreak::default();
     loop {
         if *shutdown.borrow() {
             return;
         }
         let delay = match run_aged_out_exit(&context).await {
-            Ok(()) => AGED_OUT_INTERVAL,
+            Ok(()) => {
+                streak.succeeded();
+                AGED_OUT_INTERVAL
+            }
             Err(error) => {
-                tracing::warn!(%error, "the automatic exit at 25 did not run");
+                if streak.failed() {
+                    tracing::warn!(%error, "the automatic exit at 25 did not run");
+                } else {
+                    tracing::debug!(%error, "the automatic exit at 25 did not run yet");
+                }
                 Duration::from_secs(5)
             }
         };

@@ -5,7 +5,6 @@
 //! self-contained HTML page.
 
 pub mod change;
-mod csv_line;
 pub mod kolada;
 pub mod period;
 pub mod region;

@@ -4,8 +4,9 @@
 //!
 //! # File format
 //! UTF-8 text (BOM ignored), header line then one row per region, month and
-//! group. Separator `,` or `;`, detected from the header (use `;` or quotes
-//! when shares have a decimal comma). Header, case-insensitive, in order:
+//! group, read by [`trappan_platform::csv_file`]. Separator `,` or `;`, detected
+//! from the header (use `;` or quotes when shares have a decimal comma).
+//! Header, case-insensitive, in order:
 //!
 //! | column | content |
 //! |---|---|
@@ -16,16 +17,16 @@
 //! | `share_percent` | share of the labour force in per cent, `,` or `.` decimal, at most 2 decimals; empty if not published |
 //! | `series` | the series definition, e.g. `16-64 registerbaserad`, `16-65 BAS` |
 //!
-//! Row numbers are line numbers in the file (header = 1).
+//! Row numbers are the line numbers rows start on in the file (header = 1).
 
 use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
 use thiserror::Error;
+use trappan_platform::csv_file::{CsvFileError, CsvRowError, read_records};
 
 use super::change::change_basis_points;
-use super::csv_line::{detect_separator, split_line};
 use super::period::YearMonth;
 use super::region::{CountyCode, KommunCode, Region};
 use super::suppression::Figure;
@@ -218,35 +219,25 @@ pub fn parse_percent_bp(text: &str) -> Option<u32> {
 
 /// Parses and validates an unemployment file.
 pub fn parse_unemployment(input: &str) -> Result<UnemploymentImport, UnemploymentFileError> {
-    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    let mut lines = input.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let header = lines.next().ok_or(UnemploymentFileError::Empty)?;
-    if header.trim().is_empty() {
-        return Err(UnemploymentFileError::Empty);
-    }
-    let sep = detect_separator(header);
-    let names = split_line(header, sep).ok_or(UnemploymentFileError::BadHeader)?;
-    if names.len() != HEADER.len() || !names.iter().zip(HEADER).all(|(n, h)| n.trim().eq_ignore_ascii_case(h)) {
-        return Err(UnemploymentFileError::BadHeader);
-    }
+    let records = read_records(input, &HEADER).map_err(|error| match error {
+        CsvFileError::Empty => UnemploymentFileError::Empty,
+        CsvFileError::BadHeader => UnemploymentFileError::BadHeader,
+    })?;
     let mut out = UnemploymentImport::default();
     let mut seen: HashMap<(Region, YearMonth, UnemploymentGroup, String), usize> = HashMap::new();
-    for (i, line) in lines.enumerate() {
-        let row_number = i + 2;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_row(row_number, line, sep) {
+    for record in records {
+        let parsed = record.map_err(row_error).and_then(|record| parse_row(record.line, &record.fields));
+        match parsed {
             Ok(row) => {
                 let key = (row.region, row.month, row.group, row.series.clone());
                 if let Some(&first_row) = seen.get(&key) {
                     out.rejects.push(UnemploymentReject {
-                        row_number,
+                        row_number: row.row_number,
                         field: UnemploymentField::Row,
                         reason: UnemploymentRejectReason::Duplicate { first_row },
                     });
                 } else {
-                    seen.insert(key, row_number);
+                    seen.insert(key, row.row_number);
                     out.rows.push(row);
                 }
             }
@@ -256,14 +247,18 @@ pub fn parse_unemployment(input: &str) -> Result<UnemploymentImport, Unemploymen
     Ok(out)
 }
 
-fn parse_row(row_number: usize, line: &str, sep: char) -> Result<UnemploymentRow, UnemploymentReject> {
+fn row_error(error: CsvRowError) -> UnemploymentReject {
+    let reason = match error {
+        CsvRowError::BadQuoting { .. } => UnemploymentRejectReason::BadQuoting,
+        CsvRowError::WrongFieldCount { found, .. } => UnemploymentRejectReason::WrongFieldCount { found },
+    };
+    UnemploymentReject { row_number: error.line(), field: UnemploymentField::Row, reason }
+}
+
+fn parse_row(row_number: usize, f: &[String]) -> Result<UnemploymentRow, UnemploymentReject> {
     use UnemploymentField as F;
     use UnemploymentRejectReason as R;
     let rej = |field, reason| UnemploymentReject { row_number, field, reason };
-    let f = split_line(line, sep).ok_or(rej(F::Row, R::BadQuoting))?;
-    if f.len() != HEADER.len() {
-        return Err(rej(F::Row, R::WrongFieldCount { found: f.len() }));
-    }
     let required = |i: usize, field| {
         let t = f[i].trim();
         if t.is_empty() { Err(rej(field, R::Missing)) } else { Ok(t) }

@@ -1,10 +1,12 @@
 //! Parsing of the CSV file partners send with young people to contact.
 //!
 //! # File format
-//! UTF-8 text (a leading BOM is ignored), one header line then one row per person.
-//! The separator is `,` or `;`, detected from the header. Fields may be quoted
-//! with `"` (use `""` for a literal quote); fields cannot span lines. Blank lines
-//! are skipped. Header (case-insensitive, in this order):
+//! UTF-8 text (a leading BOM is ignored), one header line then one row per person,
+//! read by [`trappan_platform::csv_file`]. The separator is `,` or `;`, detected
+//! from the header. Fields may be quoted with `"` (use `""` for a literal quote);
+//! a quoted field may span lines (a name or contact with a line break is then
+//! rejected for its control characters). Blank lines are skipped. Header
+//! (case-insensitive, in this order):
 //!
 //! | column | meaning | required |
 //! |---|---|---|
@@ -14,7 +16,7 @@
 //! | `kontakt` | contact detail for that channel (phone number, address…), at most 200 characters | no |
 //! | `kalla` | identification source, see [`IdentificationSource::parse`] | yes |
 //!
-//! Row numbers are physical line numbers in the file (the header is line 1),
+//! Row numbers are the physical lines rows start on in the file (the header is line 1),
 //! matching what a spreadsheet shows. Reject reasons are fixed codes and never
 //! contain any value from the file.
 
@@ -23,9 +25,9 @@ use std::fmt;
 
 use serde::Serialize;
 use thiserror::Error;
+use trappan_platform::csv_file::{CsvFileError, CsvRowError, read_records};
 
 use super::contact::ContactChannel;
-use super::csv_line::{detect_separator, split_line};
 use super::source::IdentificationSource;
 use super::target_group::BirthDate;
 
@@ -181,37 +183,24 @@ pub fn parse_import<F>(input: &str, validate_personnummer: F) -> Result<Vec<Resu
 where
     F: Fn(&str) -> Result<BirthDate, String>,
 {
-    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
-    let mut lines = input.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let header = lines.next().ok_or(ImportError::Empty)?;
-    if header.trim().is_empty() {
-        return Err(ImportError::Empty);
-    }
-    let sep = detect_separator(header);
-    let names = split_line(header, sep).ok_or(ImportError::BadHeader)?;
-    let matches_header =
-        names.len() == HEADER.len() && names.iter().zip(HEADER).all(|(n, h)| n.trim().eq_ignore_ascii_case(h));
-    if !matches_header {
-        return Err(ImportError::BadHeader);
-    }
-
+    let records = read_records(input, &HEADER).map_err(|error| match error {
+        CsvFileError::Empty => ImportError::Empty,
+        CsvFileError::BadHeader => ImportError::BadHeader,
+    })?;
     let mut out = Vec::new();
     let mut seen: HashMap<(BirthDate, String), usize> = HashMap::new();
-    for (i, line) in lines.enumerate() {
-        let row_number = i + 2;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row = parse_row(row_number, line, sep, &validate_personnummer).and_then(|row| {
+    for record in records {
+        let row = record.map_err(row_error).and_then(|record| {
+            let row = parse_row(record.line, &record.fields, &validate_personnummer)?;
             let key = (row.birth_date, person_key(&row.personnummer));
             match seen.get(&key) {
                 Some(&first_row) => Err(RowReject {
-                    row_number,
+                    row_number: row.row_number,
                     field: ImportField::Personnummer,
                     reason: RejectReason::DuplicateInFile { first_row },
                 }),
                 None => {
-                    seen.insert(key, row_number);
+                    seen.insert(key, row.row_number);
                     Ok(row)
                 }
             }
@@ -221,24 +210,25 @@ where
     Ok(out)
 }
 
+fn row_error(error: CsvRowError) -> RowReject {
+    let reason = match error {
+        CsvRowError::BadQuoting { .. } => RejectReason::BadQuoting,
+        CsvRowError::WrongFieldCount { expected, found, .. } => RejectReason::WrongFieldCount { expected, found },
+    };
+    RowReject { row_number: error.line(), field: ImportField::Row, reason }
+}
+
 /// Last four digits (birth number + check digit) — with the birth date, identifies the person.
 fn person_key(pnr: &str) -> String {
     let digits: Vec<char> = pnr.chars().filter(char::is_ascii_digit).collect();
     digits[digits.len().saturating_sub(4)..].iter().collect()
 }
 
-fn parse_row<F>(row_number: usize, line: &str, sep: char, validate_personnummer: &F) -> Result<ImportRow, RowReject>
+fn parse_row<F>(row_number: usize, fields: &[String], validate_personnummer: &F) -> Result<ImportRow, RowReject>
 where
     F: Fn(&str) -> Result<BirthDate, String>,
 {
     let reject = |field, reason| RowReject { row_number, field, reason };
-    let fields = split_line(line, sep).ok_or(reject(ImportField::Row, RejectReason::BadQuoting))?;
-    if fields.len() != HEADER.len() {
-        return Err(reject(
-            ImportField::Row,
-            RejectReason::WrongFieldCount { expected: HEADER.len(), found: fields.len() },
-        ));
-    }
     let pnr = fields[0].trim();
     if pnr.is_empty() {
         return Err(reject(ImportField::Personnummer, RejectReason::Missing));

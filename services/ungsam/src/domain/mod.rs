@@ -6,7 +6,6 @@
 
 pub mod consent;
 pub mod contact;
-mod csv_line;
 pub mod import;
 pub mod source;
 pub mod status;
