@@ -12,6 +12,7 @@ use sea_orm_migration::prelude::*;
 use trappan_platform::error::ServiceResult;
 
 pub mod facts;
+pub mod migration_unemployment_importer;
 pub mod queries;
 
 /// Feed cursors.
@@ -77,7 +78,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(trappan_platform::store::PlatformTables), Box::new(ReportTables), Box::new(facts::FactTables)]
+        vec![
+            Box::new(trappan_platform::store::PlatformTables),
+            Box::new(ReportTables),
+            Box::new(facts::FactTables),
+            Box::new(migration_unemployment_importer::UnemploymentImporter),
+        ]
     }
 }
 
