@@ -314,6 +314,8 @@ pub struct TokenSigner {
     key: Arc<EncodingKey>,
     issuer: String,
     audience: String,
+    /// `auth.max_token_lifetime_secs`: a longer token would be refused by the services.
+    max_lifetime_secs: u64,
 }
 
 /// The key id of the dev key.
@@ -413,11 +415,20 @@ impl TokenSigner {
             key: Arc::new(EncodingKey::from_ed_der(&pkcs8)),
             issuer,
             audience: settings.auth.audience.clone(),
+            max_lifetime_secs: settings.auth.max_token_lifetime_secs,
         })
     }
 
-    /// Signs a token for `caller`, valid for `ttl`.
+    /// Signs a token for `caller`, valid for `ttl`; a validity longer than `auth.max_token_lifetime_secs` is
+    /// refused here rather than by every service later.
     pub fn sign(&self, caller: &Caller, ttl: std::time::Duration) -> Result<String, AuthError> {
+        if ttl.as_secs() > self.max_lifetime_secs {
+            return Err(AuthError::Keys(format!(
+                "a token valid for {} s would be refused: auth.max_token_lifetime_secs is {} s",
+                ttl.as_secs(),
+                self.max_lifetime_secs
+            )));
+        }
         let now = chrono::Utc::now().timestamp();
         self.sign_claims(&Claims {
             sub: caller.subject.clone(),
@@ -833,6 +844,16 @@ mod tests {
     }
 
     #[test]
+    fn the_dev_signer_refuses_a_validity_the_services_would_refuse() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let signer = TokenSigner::dev(&dev_settings(dir.path())).expect("signer");
+        let caller = caller(Role::Socialsekreterare);
+        assert!(signer.sign(&caller, std::time::Duration::from_secs(43_200)).is_ok());
+        let error = signer.sign(&caller, std::time::Duration::from_secs(43_201)).expect_err("too long");
+        assert!(error.to_string().contains("auth.max_token_lifetime_secs"), "{error}");
+    }
+
+    #[test]
     fn production_refuses_to_sign_with_the_dev_key() {
         let dir = tempfile::tempdir().expect("tempdir");
         let settings = Settings { environment: crate::config::Environment::Production, ..dev_settings(dir.path()) };
@@ -854,6 +875,7 @@ mod tests {
             key: Arc::new(EncodingKey::from_ed_der(pkcs8.as_ref())),
             issuer: settings.auth.issuers[0].clone(),
             audience: settings.auth.audience.clone(),
+            max_lifetime_secs: settings.auth.max_token_lifetime_secs,
         };
         (signer, serde_json::json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "kid": kid, "x": x}))
     }
@@ -943,6 +965,35 @@ mod tests {
         let verifier = TokenVerifier::with_clock(&settings, clock).expect("a verifier starts without the keys");
         let token = signer.sign_claims(&claims(&settings)).expect("token");
         assert_eq!(refused(verifier.verify(&token).await), TokenRefusal::UnknownKey);
+    }
+
+    /// Cached against uncached verification of the same token, in one run. Run with
+    /// `cargo test -p trappan-platform --release --lib -- --ignored --nocapture verification_cost`.
+    #[tokio::test]
+    #[ignore = "a measurement, not a check"]
+    async fn verification_cost_cached_and_uncached() {
+        const ROUNDS: u32 = 20_000;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = dev_settings(dir.path());
+        let token = TokenSigner::dev(&settings).expect("signer").sign_claims(&claims(&settings)).expect("token");
+        let mut per_call = Vec::new();
+        for entries in [0, 10_000] {
+            settings.auth.token_cache_entries = entries;
+            let (clock, _) = clock();
+            let verifier = TokenVerifier::with_clock(&settings, clock).expect("verifier");
+            verifier.verify(&token).await.expect("valid");
+            let started = std::time::Instant::now();
+            for _ in 0..ROUNDS {
+                verifier.verify(&token).await.expect("valid");
+            }
+            per_call.push(started.elapsed().as_secs_f64() * 1e9 / f64::from(ROUNDS));
+        }
+        println!(
+            "verify: uncached {:.0} ns, cached {:.0} ns, cached/uncached {:.3}",
+            per_call[0],
+            per_call[1],
+            per_call[1] / per_call[0]
+        );
     }
 
     #[test]

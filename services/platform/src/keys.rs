@@ -175,6 +175,8 @@ impl KeyStore {
             }
             Err(error) => {
                 tracing::warn!(%error, ?why, "could not fetch the identity provider's keys; keeping the keys in force");
+                // Try again after the minimum interval; meanwhile the keys in force (and the cache) serve.
+                remote.due_at.store(now.saturating_add(MIN_REFRESH_INTERVAL_SECS), Ordering::Relaxed);
                 current
             }
         }
