@@ -205,3 +205,46 @@ async fn tokens_the_rules_refuse_are_unauthenticated_with_a_message_naming_the_r
     call_status(&suite, &list, Some(signer.sign_claims(&array).expect("token"))).await.expect("accepted");
     suite.shutdown().await;
 }
+
+/// Runs the binary with only the given `TRAPPAN__…` variables (none from the developer's shell).
+fn trappan(args: &[&str], env: &[(&str, &str)], data_dir: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trappan"));
+    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("TRAPPAN")) {
+        command.env_remove(key);
+    }
+    command.env("TRAPPAN__DATA_DIR", data_dir).envs(env.iter().copied()).args(args);
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let production = ("TRAPPAN__ENVIRONMENT", "production");
+    let keys = ("TRAPPAN__AUTH__MODE", "keys");
+
+    let serve = trappan(&["serve", "bistand"], &[production], dir.path());
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(stderr.contains("`auth.mode`"), "{stderr}");
+
+    let serve = trappan(&["serve", "bistand"], &[production, keys], dir.path());
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(stderr.contains("`auth.public_keys_dir`"), "the error names the missing key setting: {stderr}");
+
+    let token = trappan(
+        &["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN],
+        &[production, keys, ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example.invalid/keys")],
+        dir.path(),
+    );
+    assert!(!token.status.success());
+    assert!(token.stdout.is_empty(), "no token printed");
+    let stderr = String::from_utf8_lossy(&token.stderr);
+    assert!(stderr.contains("environment = \"development\""), "{stderr}");
+    assert!(!dir.path().join("dev-signing-key.pk8").exists(), "no dev key is created in production");
+
+    // The same command in development prints a token.
+    let development = trappan(&["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN], &[], dir.path());
+    assert!(development.status.success(), "{}", String::from_utf8_lossy(&development.stderr));
+    assert_eq!(String::from_utf8_lossy(&development.stdout).trim().split('.').count(), 3);
+}
