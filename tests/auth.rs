@@ -7,7 +7,7 @@ mod common;
 use bytes::{Buf, BufMut};
 use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-use trappan_platform::auth::{Policy, Role};
+use trappan_platform::auth::{Audience, Claims, Kommun, Policy, Role, TokenSigner};
 use trappan_platform::config::ServiceKind;
 use trappan_platform::server::ServiceDefinition;
 use trappan_platform::testing::Backend;
@@ -88,6 +88,13 @@ fn policy(kind: ServiceKind) -> Policy {
 }
 
 async fn call(suite: &common::TestSuite, method: &Method, token: Option<String>) -> tonic::Code {
+    match call_status(suite, method, token).await {
+        Ok(()) => tonic::Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+async fn call_status(suite: &common::TestSuite, method: &Method, token: Option<String>) -> Result<(), tonic::Status> {
     let mut grpc = tonic::client::Grpc::new(suite.channel(method.service));
     grpc.ready().await.expect("ready");
     let mut request = tonic::Request::new(Vec::new());
@@ -95,14 +102,10 @@ async fn call(suite: &common::TestSuite, method: &Method, token: Option<String>)
         request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("ascii"));
     }
     let path: http::uri::PathAndQuery = method.path.parse().expect("path");
-    let result = if method.server_streaming {
+    if method.server_streaming {
         grpc.server_streaming(request, path, RawCodec).await.map(|_| ())
     } else {
         grpc.unary(request, path, RawCodec).await.map(|_| ())
-    };
-    match result {
-        Ok(()) => tonic::Code::Ok,
-        Err(status) => status.code(),
     }
 }
 
@@ -159,4 +162,89 @@ async fn health_and_reflection_need_no_token() {
         .expect("health answers without a token");
     assert_eq!(answer.into_inner().status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
     suite.shutdown().await;
+}
+
+#[tokio::test]
+async fn tokens_the_rules_refuse_are_unauthenticated_with_a_message_naming_the_rule() {
+    let suite = common::TestSuite::spawn(Backend::Sqlite).await;
+    let signer = TokenSigner::dev(&suite.settings).expect("dev signer");
+    let now = chrono::Utc::now().timestamp();
+    let valid = Claims {
+        sub: "handlaggare-7".into(),
+        role: Role::Socialsekreterare,
+        kommun: Kommun::parse(common::KOMMUN).expect("kommun"),
+        unit: String::new(),
+        iss: suite.settings.auth.issuers[0].clone(),
+        aud: Audience::One(suite.settings.auth.audience.clone()),
+        exp: now + 600,
+        nbf: None,
+        iat: now,
+    };
+    let list = Method {
+        path: "/trappan.bistand.v1.BistandService/ListHouseholds".into(),
+        server_streaming: false,
+        service: ServiceKind::Bistand,
+    };
+    let cases: [(&str, Claims, &str); 4] = [
+        ("nbf an hour ahead", Claims { nbf: Some(now + 3600), ..valid.clone() }, "not valid yet"),
+        ("valid for ten years", Claims { exp: now + 10 * 365 * 86_400, ..valid.clone() }, "exceeds the longest"),
+        ("another audience", Claims { aud: Audience::Many(vec!["account".into()]), ..valid.clone() }, "aud"),
+        ("an unknown issuer", Claims { iss: "https://idp.invalid/realm-q".into(), ..valid.clone() }, "issuer"),
+    ];
+    for (what, claims, rule) in cases {
+        let token = signer.sign_claims(&claims).expect("token");
+        let status = call_status(&suite, &list, Some(token.clone())).await.expect_err(what);
+        assert_eq!(status.code(), tonic::Code::Unauthenticated, "{what}");
+        assert!(status.message().contains(rule), "{what}: {}", status.message());
+        for part in token.split('.').chain(["realm-q", "handlaggare-7"]) {
+            assert!(!status.message().contains(part), "{what}: the message repeats token content");
+        }
+    }
+    // The audience as an array (Keycloak, Azure AD) is accepted when it names this installation.
+    let array = Claims { aud: Audience::Many(vec!["account".into(), "trappan".into()]), ..valid };
+    call_status(&suite, &list, Some(signer.sign_claims(&array).expect("token"))).await.expect("accepted");
+    suite.shutdown().await;
+}
+
+/// Runs the binary with only the given `TRAPPAN__…` variables (none from the developer's shell).
+fn trappan(args: &[&str], env: &[(&str, &str)], data_dir: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trappan"));
+    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("TRAPPAN")) {
+        command.env_remove(key);
+    }
+    command.env("TRAPPAN__DATA_DIR", data_dir).envs(env.iter().copied()).args(args);
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let production = ("TRAPPAN__ENVIRONMENT", "production");
+    let keys = ("TRAPPAN__AUTH__MODE", "keys");
+
+    let serve = trappan(&["serve", "bistand"], &[production], dir.path());
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(stderr.contains("`auth.mode`"), "{stderr}");
+
+    let serve = trappan(&["serve", "bistand"], &[production, keys], dir.path());
+    assert!(!serve.status.success());
+    let stderr = String::from_utf8_lossy(&serve.stderr);
+    assert!(stderr.contains("`auth.public_keys_dir`"), "the error names the missing key setting: {stderr}");
+
+    let token = trappan(
+        &["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN],
+        &[production, keys, ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example.invalid/keys")],
+        dir.path(),
+    );
+    assert!(!token.status.success());
+    assert!(token.stdout.is_empty(), "no token printed");
+    let stderr = String::from_utf8_lossy(&token.stderr);
+    assert!(stderr.contains("environment = \"development\""), "{stderr}");
+    assert!(!dir.path().join("dev-signing-key.pk8").exists(), "no dev key is created in production");
+
+    // The same command in development prints a token.
+    let development = trappan(&["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN], &[], dir.path());
+    assert!(development.status.success(), "{}", String::from_utf8_lossy(&development.stderr));
+    assert_eq!(String::from_utf8_lossy(&development.stdout).trim().split('.').count(), 3);
 }

@@ -5,7 +5,7 @@
 mod common;
 mod rapport_support;
 
-use common::{KOMMUN, TestSuite};
+use common::{KOMMUN, OTHER_KOMMUN, TestSuite};
 use rapport_support::{FED_KOMMUN, Feeder, date, granted, money, month};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -89,6 +89,57 @@ async fn unemployment_import_rejects_bad_rows_and_compares_with_county_and_natio
             .await
             .expect_err("only analysts import");
         assert_eq!(status.code(), Code::PermissionDenied);
+        suite.shutdown().await;
+    }
+}
+
+/// What kommun B's analytiker imports: other figures for the same regions and months as [`FILE`].
+const OTHER_FILE: &str = "region,month,group,registered_unemployed,share_percent,series
+00,2020-08,all,460000,9.1,16-64 registerbaserad
+07,2020-08,all,9100,8.1,16-64 registerbaserad
+0767,2020-08,all,3100,6.1,16-64 registerbaserad
+0780,2020-08,all,6100,8.6,16-64 registerbaserad
+";
+
+async fn comparison(suite: &TestSuite, kommun: &str) -> rapport::GetUnemploymentComparisonResponse {
+    suite
+        .rapport(Role::Analytiker, kommun)
+        .get_unemployment_comparison(rapport::GetUnemploymentComparisonRequest {
+            month: month(2020, 8),
+            group: rapport::UnemploymentGroup::All as i32,
+            series: String::new(),
+        })
+        .await
+        .expect("comparison")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn one_municipalitys_unemployment_import_does_not_change_another_municipalitys_figures() {
+    for backend in common::backends() {
+        let suite = TestSuite::spawn(backend).await;
+        suite
+            .rapport(Role::Analytiker, KOMMUN)
+            .import_unemployment_statistics(rapport::ImportUnemploymentStatisticsRequest { csv: FILE.into() })
+            .await
+            .expect("kommun A imports");
+        let before = comparison(&suite, KOMMUN).await;
+        assert_eq!(before.municipality.as_ref().and_then(|m| m.registered_unemployed).map(|c| c.value), Some(300));
+        // Kommun B has imported nothing: it sees none of A's figures.
+        let nothing = comparison(&suite, OTHER_KOMMUN).await;
+        assert_eq!(nothing.series, "", "no imported row is found for kommun B");
+        assert_ne!(nothing.nation.and_then(|n| n.registered_unemployed).map(|c| c.value), Some(450_000));
+
+        suite
+            .rapport(Role::Analytiker, OTHER_KOMMUN)
+            .import_unemployment_statistics(rapport::ImportUnemploymentStatisticsRequest { csv: OTHER_FILE.into() })
+            .await
+            .expect("kommun B imports the same regions and months");
+        let after = comparison(&suite, KOMMUN).await;
+        assert_eq!(after, before, "kommun B's import left kommun A's figures as they were");
+        let theirs = comparison(&suite, OTHER_KOMMUN).await;
+        assert_eq!(theirs.municipality.and_then(|m| m.registered_unemployed).map(|c| c.value), Some(6100));
+        assert_eq!(theirs.nation.and_then(|n| n.share).map(|s| s.basis_points), Some(910), "9.1 % = 910 bp");
         suite.shutdown().await;
     }
 }

@@ -162,6 +162,52 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
 }
 
 #[tokio::test]
+async fn an_outcome_is_not_stored_once_the_consent_to_the_handover_is_withdrawn() {
+    for_each_backend(|suite| async move {
+        let id = suite.young_person_in_dialogue(851, &[ungsam::ConsentScope::Handover]).await;
+        let mut client = suite.ungsam(Role::Ungdomscoach, KOMMUN);
+        let handover = client
+            .hand_over(hand_over(&id, &new_request_id()))
+            .await
+            .expect("handed over")
+            .into_inner()
+            .handover
+            .expect("handover");
+        eventually("the handover is delivered", || async {
+            person(&suite, &id).await.handover.is_some_and(|h| h.state == ungsam::HandoverState::Delivered as i32)
+        })
+        .await;
+        client
+            .withdraw_consent(ungsam::WithdrawConsentRequest {
+                young_person_id: id.clone(),
+                scope: ungsam::ConsentScope::Handover as i32,
+            })
+            .await
+            .expect("withdrawn after delivery");
+        let db = suite.database(ServiceKind::Ungsam).await;
+        let history = count_rows(&db, "status_change").await;
+        let refused = suite
+            .ungsam(Role::System, KOMMUN)
+            .receive_handover_outcome(ungsam::ReceiveHandoverOutcomeRequest {
+                report_id: new_request_id(),
+                handover_id: handover.handover_id.clone(),
+                outcome: ExitOutcome::Studies as i32,
+                exited_on: Some(calendar_date(today())),
+            })
+            .await
+            .expect_err("no consent in force");
+        assert_eq!(refused.code(), Code::FailedPrecondition);
+        assert!(refused.message().contains("consent"), "{}", refused.message());
+        let unchanged = person(&suite, &id).await;
+        assert_eq!(unchanged.status, ungsam::YoungPersonStatus::InActivity as i32, "not exited");
+        assert_eq!(unchanged.handover.map(|h| h.outcome), Some(ExitOutcome::Unspecified as i32), "nothing stored");
+        assert_eq!(count_rows(&db, "status_change").await, history);
+        suite
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_consent_withdrawn_before_delivery_cancels_the_handover() {
     for_each_backend(|mut suite| async move {
         let id = suite.young_person_in_dialogue(901, &[ungsam::ConsentScope::Handover]).await;

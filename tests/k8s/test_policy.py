@@ -360,8 +360,10 @@ class TestOverlays(unittest.TestCase):
                 for t in tsc:
                     self.assertTrue(labels_match(t["labelSelector"], labels))
                 cm = find(objs, "ConfigMap", f"{svc}-config")["data"]
-                self.assertNotEqual(cm.get("TRAPPAN__AUTH__ISSUER", "trappan-dev"), "trappan-dev",
-                                    f"{overlay}: {svc} must not trust the dev issuer")
+                self.assertNotIn("trappan-dev", cm.get("TRAPPAN__AUTH__ISSUERS", "trappan-dev").split(","),
+                                 f"{overlay}: {svc} must not trust the dev issuer")
+                self.assertEqual(cm.get("TRAPPAN__ENVIRONMENT"), "production",
+                                 f"{overlay}: {svc} runs as production (no dev key, no dev tokens)")
                 # TOKIO_WORKER_THREADS follows the CPU limit: make sure it is a whole number >= 1.
                 cpu = d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"]
                 cores = float(cpu[:-1]) / 1000 if str(cpu).endswith("m") else float(cpu)

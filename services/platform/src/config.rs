@@ -59,6 +59,9 @@ impl std::fmt::Display for ServiceKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
+    /// Development or production: production refuses what only development may use (the dev key, its
+    /// token minting). Defaults to development, so `make run` and the tests work as they are.
+    pub environment: Environment,
     /// Where local state lives: SQLite files, the dev signing key, the pseudonymisation key.
     pub data_dir: PathBuf,
     /// Transport limits shared by every service.
@@ -154,13 +157,35 @@ pub struct PeerSettings {
     pub ungsam_url: String,
 }
 
+/// What kind of installation this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine or a test: the dev key may sign and verify tokens.
+    Development,
+    /// Real data: tokens only from the identity provider's keys; a start without them fails.
+    Production,
+}
+
+impl Environment {
+    /// The name as written in the configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+}
+
 /// How tokens are verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
     /// Local use: a dev Ed25519 key in `data_dir` signs and verifies; `trappan token` prints tokens.
     Dev,
-    /// Production: tokens from the identity provider, verified by the public keys in `public_keys_dir`.
+    /// Production: tokens from the identity provider, verified by its public keys: a directory of PEM
+    /// files (`public_keys_dir`), its JWKS (`jwks_url`) or the JWKS named by its OIDC discovery document
+    /// (`discovery_url`).
     Keys,
 }
 
@@ -174,13 +199,29 @@ pub struct AuthSettings {
     pub dev_key_file: Option<PathBuf>,
     /// In keys mode: a directory of `<kid>.pem` Ed25519 public keys; several during a rotation.
     pub public_keys_dir: Option<PathBuf>,
+    /// In keys mode: the identity provider's JWKS URL; fetched on first use, cached, refreshed after
+    /// `jwks_refresh_secs` and when a token names a key id the cached set lacks.
+    pub jwks_url: Option<String>,
+    /// In keys mode, instead of `jwks_url`: the identity provider's OIDC discovery document
+    /// (`…/.well-known/openid-configuration`), whose `jwks_uri` names the JWKS.
+    pub discovery_url: Option<String>,
+    /// How long a fetched JWKS is used before it is fetched again.
+    pub jwks_refresh_secs: u64,
     /// In keys mode: `<kommun>.jwt` tokens of role `system`, issued by the identity provider, that this
     /// service presents when it calls another service on a municipality's behalf.
     pub service_tokens_dir: Option<PathBuf>,
-    /// The expected `iss` claim.
-    pub issuer: String,
-    /// The expected `aud` claim.
+    /// The issuers whose tokens are accepted (the `iss` claim must be one of them); the dev signer writes
+    /// the first.
+    pub issuers: Vec<String>,
+    /// The audience this installation is: the `aud` claim (a string or an array) must contain it.
     pub audience: String,
+    /// Clock skew tolerated when checking `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_secs: u64,
+    /// The longest validity (`exp - iat`) a token may have; longer-lived tokens are refused.
+    pub max_token_lifetime_secs: u64,
+    /// How many verified tokens are remembered (until their expiry) so a repeated token is not verified
+    /// again; 0 turns the cache off.
+    pub token_cache_entries: usize,
 }
 
 /// Log output format.
@@ -213,6 +254,7 @@ impl Default for Settings {
             migrate_on_start: true,
         };
         Settings {
+            environment: Environment::Development,
             data_dir: PathBuf::from(".trappan"),
             server: ServerSettings {
                 listen_host: "127.0.0.1".into(),
@@ -241,9 +283,15 @@ impl Default for Settings {
                 mode: AuthMode::Dev,
                 dev_key_file: None,
                 public_keys_dir: None,
+                jwks_url: None,
+                discovery_url: None,
+                jwks_refresh_secs: 300,
                 service_tokens_dir: None,
-                issuer: "trappan-dev".into(),
+                issuers: vec!["trappan-dev".into()],
                 audience: "trappan".into(),
+                leeway_secs: 30,
+                max_token_lifetime_secs: 12 * 60 * 60,
+                token_cache_entries: 10_000,
             },
             telemetry: TelemetrySettings {
                 log_format: LogFormat::Pretty,
@@ -286,6 +334,7 @@ impl Settings {
                 .separator("__")
                 .list_separator(",")
                 .with_list_parse_key("rapport.kommuner")
+                .with_list_parse_key("auth.issuers")
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
@@ -327,8 +376,60 @@ impl Settings {
                 return fail("rapport.kommuner", "each entry must be a 4-digit kommunkod");
             }
         }
-        if self.auth.mode == AuthMode::Keys && self.auth.public_keys_dir.is_none() {
-            return fail("auth.public_keys_dir", "is required when auth.mode = \"keys\"");
+        self.validate_auth()
+    }
+
+    fn validate_auth(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}`: {why}")));
+        let auth = &self.auth;
+        let production = self.environment == Environment::Production;
+        if production && auth.mode != AuthMode::Keys {
+            return fail(
+                "auth.mode",
+                "must be \"keys\" when environment = \"production\": the dev key signs tokens for anyone who can \
+                 read the data directory",
+            );
+        }
+        if production && auth.dev_key_file.is_some() {
+            return fail("auth.dev_key_file", "is for development only; unset it when environment = \"production\"");
+        }
+        if auth.mode == AuthMode::Keys
+            && auth.public_keys_dir.is_none()
+            && auth.jwks_url.is_none()
+            && auth.discovery_url.is_none()
+        {
+            return fail(
+                "auth.public_keys_dir",
+                "keys mode needs the identity provider's public keys: set auth.public_keys_dir, auth.jwks_url or \
+                 auth.discovery_url",
+            );
+        }
+        if auth.jwks_url.is_some() && auth.discovery_url.is_some() {
+            return fail("auth.discovery_url", "set either auth.jwks_url or auth.discovery_url, not both");
+        }
+        for (key, value) in [("auth.jwks_url", &auth.jwks_url), ("auth.discovery_url", &auth.discovery_url)] {
+            let Some(value) = value else { continue };
+            match url::Url::parse(value).map(|url| url.scheme().to_string()) {
+                Ok(scheme) if scheme == "https" => {}
+                Ok(scheme) if scheme == "http" && !production => {}
+                Ok(_) if production => return fail(key, "must be an https:// URL when environment = \"production\""),
+                _ => return fail(key, "must be an http:// or https:// URL"),
+            }
+        }
+        if auth.issuers.is_empty() || auth.issuers.iter().any(|issuer| issuer.trim().is_empty()) {
+            return fail("auth.issuers", "must name at least one issuer, none of them empty");
+        }
+        if auth.audience.trim().is_empty() {
+            return fail("auth.audience", "must not be empty");
+        }
+        if auth.leeway_secs > 300 {
+            return fail("auth.leeway_secs", "must be at most 300 (five minutes of clock skew)");
+        }
+        if auth.max_token_lifetime_secs < 60 {
+            return fail("auth.max_token_lifetime_secs", "must be at least 60");
+        }
+        if auth.jwks_refresh_secs < 10 {
+            return fail("auth.jwks_refresh_secs", "must be at least 10");
         }
         Ok(())
     }
@@ -446,5 +547,67 @@ mod tests {
     fn unknown_keys_are_refused() {
         let err = Settings::load_from(None, env(&[("TRAPPAN__SERVER__LISTEN_HOTS", "x")])).expect_err("invalid");
         assert!(err.to_string().contains("listen_hots"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_the_dev_key_and_names_the_missing_key_setting() {
+        let err = Settings::load_from(None, env(&[("TRAPPAN__ENVIRONMENT", "production")])).expect_err("dev mode");
+        assert!(err.to_string().contains("`auth.mode`"), "{err}");
+        let err =
+            Settings::load_from(None, env(&[("TRAPPAN__ENVIRONMENT", "production"), ("TRAPPAN__AUTH__MODE", "keys")]))
+                .expect_err("no keys");
+        assert!(err.to_string().contains("`auth.public_keys_dir`"), "{err}");
+        assert!(err.to_string().contains("auth.jwks_url"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("TRAPPAN__ENVIRONMENT", "production"),
+                ("TRAPPAN__AUTH__MODE", "keys"),
+                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+                ("TRAPPAN__AUTH__DEV_KEY_FILE", "/tmp/dev.pk8"),
+            ]),
+        )
+        .expect_err("dev key file");
+        assert!(err.to_string().contains("`auth.dev_key_file`"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("TRAPPAN__ENVIRONMENT", "production"),
+                ("TRAPPAN__AUTH__MODE", "keys"),
+                ("TRAPPAN__AUTH__JWKS_URL", "http://idp.example/keys"),
+            ]),
+        )
+        .expect_err("plaintext JWKS");
+        assert!(err.to_string().contains("`auth.jwks_url`"), "{err}");
+        let settings = Settings::load_from(
+            None,
+            env(&[
+                ("TRAPPAN__ENVIRONMENT", "production"),
+                ("TRAPPAN__AUTH__MODE", "keys"),
+                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+            ]),
+        )
+        .expect("production with the identity provider's keys");
+        assert_eq!(settings.environment, Environment::Production);
+    }
+
+    #[test]
+    fn the_default_environment_is_development() {
+        let settings = Settings::load_from(None, env(&[])).expect("defaults");
+        assert_eq!(settings.environment, Environment::Development);
+        assert_eq!(settings.auth.leeway_secs, 30);
+        assert_eq!(settings.auth.max_token_lifetime_secs, 43_200);
+    }
+
+    #[test]
+    fn the_issuer_allow_list_is_a_comma_separated_variable() {
+        let settings = Settings::load_from(
+            None,
+            env(&[("TRAPPAN__AUTH__ISSUERS", "https://idp.example/a,https://idp.example/b")]),
+        )
+        .expect("valid");
+        assert_eq!(settings.auth.issuers, vec!["https://idp.example/a", "https://idp.example/b"]);
+        let err = Settings::load_from(None, env(&[("TRAPPAN__AUTH__LEEWAY_SECS", "3600")])).expect_err("too lax");
+        assert!(err.to_string().contains("auth.leeway_secs"), "{err}");
     }
 }

@@ -26,6 +26,8 @@ pub mod csv_file;
 pub mod delivery;
 pub mod error;
 pub mod grpc;
+pub mod http_get;
+pub mod keys;
 pub mod outbox;
 pub mod personnummer;
 pub mod server;
@@ -33,3 +35,4 @@ pub mod store;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod token_cache;

@@ -486,13 +486,14 @@ impl RapportService for RapportApi {
         &self,
         request: Request<api::ImportUnemploymentStatisticsRequest>,
     ) -> Result<Response<api::ImportUnemploymentStatisticsResponse>, Status> {
-        context(&request)?;
+        let context = context(&request)?;
         let import = parse_unemployment(&request.get_ref().csv)
             .map_err(|error| ServiceError::invalid("csv", error.to_string()))?;
         let rows: Vec<facts::unemployment_figure::Model> = import
             .rows
             .iter()
             .map(|row| facts::unemployment_figure::Model {
+                importer: context.kommun().to_string(),
                 region: region_code(row.region),
                 month_key: figures::key(row.month),
                 group_code: row.group.code().to_string(),
@@ -534,7 +535,7 @@ impl RapportService for RapportApi {
         let county: CountyCode = kommun.county();
         let mut keys = vec![figures::key(month)];
         keys.extend(month.year_earlier().map(figures::key));
-        let stored = queries::unemployment(self.context.store.db()?, group.code(), &keys).await?;
+        let stored = queries::unemployment(self.context.store.db()?, context.kommun(), group.code(), &keys).await?;
         let rows: Vec<domain::UnemploymentRow> = stored.iter().filter_map(|r| to_row(r, group)).collect();
         let series = if message.series.is_empty() {
             rows.iter()

@@ -12,6 +12,7 @@ use sea_orm_migration::prelude::*;
 use trappan_platform::error::ServiceResult;
 
 pub mod facts;
+pub mod migration_unemployment_importer;
 pub mod queries;
 
 /// Feed cursors.
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(trappan_platform::store::PlatformTables),
             Box::new(ReportTables),
             Box::new(facts::FactTables),
+            Box::new(migration_unemployment_importer::UnemploymentImporter),
             Box::new(trappan_platform::store::FeedPositions),
         ]
     }

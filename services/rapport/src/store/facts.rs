@@ -258,14 +258,19 @@ pub mod ungsam_event {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Imported unemployment statistics (public figures for every region).
+/// Imported unemployment statistics (public figures for every region), kept per importing municipality:
+/// one municipality's import never changes the figures another sees
+/// ([`super::migration_unemployment_importer`]).
 pub mod unemployment_figure {
     use sea_orm::entity::prelude::*;
 
-    /// One published figure.
+    /// One published figure, as one municipality imported it.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "unemployment_figure")]
     pub struct Model {
+        /// The municipality whose analytiker imported the figure; only that municipality reads it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub importer: String,
         /// `00` nation, 2-digit county, 4-digit municipality.
         #[sea_orm(primary_key, auto_increment = false)]
         pub region: String,

@@ -157,26 +157,30 @@ pub async fn ungsam_events(
         .await?)
 }
 
-/// Imported unemployment figures for `group_code` in the months `month_keys`.
+/// The unemployment figures `importer` imported for `group_code` in the months `month_keys`.
 pub async fn unemployment(
     db: &DatabaseConnection,
+    importer: &str,
     group_code: &str,
     month_keys: &[i32],
 ) -> ServiceResult<Vec<unemployment_figure::Model>> {
     Ok(unemployment_figure::Entity::find()
+        .filter(unemployment_figure::Column::Importer.eq(importer))
         .filter(unemployment_figure::Column::GroupCode.eq(group_code))
         .filter(unemployment_figure::Column::MonthKey.is_in(month_keys.iter().copied()))
         .all(db)
         .await?)
 }
 
-/// Stores imported unemployment figures in one transaction, replacing earlier imports of the same keys.
+/// Stores imported unemployment figures in one transaction, replacing the importer's earlier imports of the
+/// same keys (each row names its importer; another municipality's rows are never touched).
 pub async fn store_unemployment(db: &DatabaseConnection, rows: Vec<unemployment_figure::Model>) -> ServiceResult<()> {
     let txn = db.begin().await?;
     for row in rows {
         unemployment_figure::Entity::insert(unemployment_figure::ActiveModel::from(row))
             .on_conflict(
                 OnConflict::columns([
+                    unemployment_figure::Column::Importer,
                     unemployment_figure::Column::Region,
                     unemployment_figure::Column::MonthKey,
                     unemployment_figure::Column::GroupCode,

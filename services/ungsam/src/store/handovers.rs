@@ -195,8 +195,10 @@ pub async fn settle_handover(
 }
 
 /// Records the outcome insatser reports for a handover and exits the young person with it (when still in
-/// outreach and the exit is allowed from their status). Idempotent on `report_id`; a second, different
-/// report for the same handover is ALREADY_EXISTS.
+/// outreach and the exit is allowed from their status). Only while the young person's consent to the
+/// handover is in force: that consent covers hearing back how the path ended (as bistand's report-back
+/// needs its consent); without it nothing is stored (FAILED_PRECONDITION). Idempotent on `report_id`; a
+/// second, different report for the same handover is ALREADY_EXISTS.
 pub async fn receive_outcome(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -225,6 +227,13 @@ pub async fn receive_outcome(
         )));
     }
     let person = lock_young_person(&txn, context, row.young_person_id).await?;
+    if consents::active_consent(&txn, person.id, ConsentScope::Handover).await?.is_none() {
+        return Err(ServiceError::FailedPrecondition(
+            "the young person's consent to the handover (which covers hearing back how it ended) is not in force; \
+             nothing was stored"
+                .into(),
+        ));
+    }
     let mut settled: handover::ActiveModel = row.into();
     settled.outcome = Set(Some(outcome as i32));
     settled.outcome_report_id = Set(Some(report_id));
