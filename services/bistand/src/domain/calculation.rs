@@ -37,8 +37,9 @@
 //!   ([`NormBreakdown::income_exempt_children`]).
 //! - **Jobbstimulans**: while it is active, 25 % of each salary line of a person other than a child
 //!   at home is disregarded (rounded **up** to whole öre per line, in the household's favour); it
-//!   never applies to children's income (former SoL 4 kap. 1 b § third paragraph). A result
-//! ≤ 0 pays nothing and is flagged [`CalculationOutcome::OwnMeansCoverNeed`]. Rows are signed
+//!   never applies to children's income (former SoL 4 kap. 1 b § third paragraph).
+//!
+//! A result ≤ 0 pays nothing and is flagged [`CalculationOutcome::OwnMeansCoverNeed`]. Rows are signed
 //! (norm and costs positive, income negative, the jobbstimulans disregard positive) and add up
 //! to [`Calculation::balance_ore`]; the order of rows follows the inputs, so the same inputs
 //! reproduce the same calculation exactly.
