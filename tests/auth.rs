@@ -8,7 +8,7 @@ use bytes::{Buf, BufMut};
 use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use trappan_platform::auth::{Audience, Claims, Kommun, Policy, Role, TokenSigner};
-use trappan_platform::config::ServiceKind;
+use trappan_platform::config::{ServiceKind, Settings};
 use trappan_platform::server::ServiceDefinition;
 use trappan_platform::testing::Backend;
 
@@ -243,7 +243,9 @@ fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
     assert!(stderr.contains("environment = \"development\""), "{stderr}");
     assert!(!dir.path().join("dev-signing-key.pk8").exists(), "no dev key is created in production");
 
-    // The same command in development prints a token.
+    // In development the command signs with the suite's dev key, which the suite makes when it first starts.
+    let settings = Settings { data_dir: dir.path().to_path_buf(), ..Settings::default() };
+    trappan_platform::auth::TokenSigner::dev(&settings).expect("the suite's dev key");
     let development = trappan(&["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN], &[], dir.path());
     assert!(development.status.success(), "{}", String::from_utf8_lossy(&development.stderr));
     assert_eq!(String::from_utf8_lossy(&development.stdout).trim().split('.').count(), 3);

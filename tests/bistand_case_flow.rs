@@ -316,7 +316,8 @@ async fn a_decision_is_itemised_reproducible_immutable_and_reconsidered_by_a_new
         let first = decide(&mut client, request.clone()).await;
         assert_eq!(granted(&first), 10_600 * KR);
         assert_eq!(first.decided_by, "tester");
-        assert_eq!(first.appeal_deadline, date(2021, 6, 25));
+        // notified Friday 4 June 2021 + 3 weeks = Friday 25 June 2021, Midsummer Eve → Monday 28 June
+        assert_eq!(first.appeal_deadline, date(2021, 6, 28));
         assert_eq!(first.cost_lines[0].approved, money(6_500));
         let calculation = first.calculation.clone().expect("calculation");
         assert_eq!(calculation.norm.expect("norm").ore, 7_350 * KR);
@@ -1062,6 +1063,166 @@ async fn gallring_erases_the_case_flow_and_counts_it_as_entries() {
             .into_inner()
             .applications;
         assert_eq!(kept.len(), 1);
+        suite
+    })
+    .await;
+}
+
+/// The decision's calculation rows of a category.
+fn rows_of(decision: &bistand::Decision, category: bistand::CalculationRowCategory) -> Vec<(String, i64)> {
+    let calculation = decision.calculation.as_ref().expect("calculation");
+    calculation
+        .rows
+        .iter()
+        .filter(|row| row.category == category as i32)
+        .map(|row| (row.member_id.clone(), row.amount.expect("amount").ore))
+        .collect()
+}
+
+/// Applies for `month` with housing 5 000 kr and `incomes`, and grants it.
+async fn granted_month(
+    client: &mut Client,
+    household: &bistand::Household,
+    month: (i32, i32),
+    incomes: Vec<bistand::IncomeLine>,
+) -> bistand::Decision {
+    let app = apply(client, application(household, month, vec![housing(5_000)], incomes)).await;
+    decide(client, decide_request(&app, bistand::DecisionOutcome::Granted)).await
+}
+
+#[tokio::test]
+async fn a_childs_earned_income_is_disregarded_up_to_one_prisbasbelopp_per_calendar_year() {
+    for_each_backend(|suite| async move {
+        let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+        let mut child = common::member(&trappan::demo::demo_personnummer(2005, 1, 1, 31), bistand::MemberRole::Child);
+        let mut applicant = adult(32, bistand::MemberRole::Applicant);
+        for member in [&mut child, &mut applicant] {
+            member.member_from = Some(YearMonth { year: 2014, month: 1 });
+        }
+        let h = household(&suite, vec![applicant, child]).await;
+        let (applicant, child) = (h.members[0].member_id.clone(), h.members[1].member_id.clone());
+        use bistand::CalculationRowCategory::ChildIncome;
+
+        // May 2019, the child is 14: norm 3 090 + 3 440 (11-14) + common(2) 1 100 = 7 630; + housing 5 000.
+        // The child earns 40 000 kr: all within the 2019 prisbasbelopp (46 500), none counted → 12 630.
+        let may = granted_month(&mut client, &h, (2019, 5), vec![salary(40_000, &child)]).await;
+        assert_eq!(granted(&may), 12_630 * KR);
+        assert_eq!(rows_of(&may, ChildIncome), vec![(child.clone(), 40_000 * KR)]);
+
+        // June 2019: the child earns 10 000 kr; 46 500 − 40 000 = 6 500 is left, so 3 500 counts. The
+        // applicant's own 1 000 kr salary counts in full (no jobbstimulans yet).
+        // 12 630 − 3 500 − 1 000 = 8 130.
+        let june =
+            granted_month(&mut client, &h, (2019, 6), vec![salary(10_000, &child), salary(1_000, &applicant)]).await;
+        assert_eq!(granted(&june), 8_130 * KR);
+        assert_eq!(rows_of(&june, ChildIncome), vec![(child.clone(), 6_500 * KR)]);
+        let calculation = june.calculation.clone().expect("calculation");
+        assert_eq!(calculation.gross_income.expect("gross").ore, 11_000 * KR);
+        assert_eq!(calculation.disregarded_income.expect("disregarded").ore, 6_500 * KR);
+
+        // July 2019: the ceiling is used up; the child's 2 000 kr counts. 12 630 − 2 000 = 10 630.
+        let july = granted_month(&mut client, &h, (2019, 7), vec![salary(2_000, &child)]).await;
+        assert_eq!(granted(&july), 10_630 * KR);
+        assert!(rows_of(&july, ChildIncome).is_empty());
+
+        // January 2020, a new calendar year (prisbasbelopp 47 300): the child, now 15, earns 3 000 kr, all
+        // disregarded. Norm 3 150 + 3 950 (15-18) + common(2) 1 120 = 8 220; + 5 000 = 13 220.
+        let january = granted_month(&mut client, &h, (2020, 1), vec![salary(3_000, &child)]).await;
+        assert_eq!(granted(&january), 13_220 * KR);
+        assert_eq!(rows_of(&january, ChildIncome), vec![(child.clone(), 3_000 * KR)]);
+
+        // A year without a loaded prisbasbelopp refuses a child's earned income clearly (2014 has a norm).
+        let app = apply(&mut client, application(&h, (2014, 6), vec![housing(5_000)], vec![salary(500, &child)])).await;
+        let refused = client
+            .decide_application(decide_request(&app, bistand::DecisionOutcome::Granted))
+            .await
+            .expect_err("no prisbasbelopp for 2014");
+        assert_eq!(refused.code(), Code::FailedPrecondition);
+        assert!(refused.message().contains("prisbasbelopp") && refused.message().contains("2014"));
+        suite
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_appeal_deadline_follows_the_notification_and_skips_holidays_and_eves() {
+    for_each_backend(|suite| async move {
+        let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+        let h = single(&suite, 41).await;
+        let app = apply(&mut client, application(&h, (2021, 5), vec![housing(5_000)], vec![])).await;
+        let mut request = decide_request(&app, bistand::DecisionOutcome::Granted);
+        request.decided_on = date(2021, 6, 3);
+        let decision = decide(&mut client, request).await;
+        // notification unset: the decision day, Thursday 3 June 2021; + 3 weeks = Thursday 24 June 2021
+        assert_eq!((decision.notified_on, decision.appeal_deadline), (date(2021, 6, 3), date(2021, 6, 24)));
+        assert!(decision.appeal_instruction.contains("senast den 2021-06-24"));
+        assert!(decision.appeal_instruction.contains("förvaltningsrätten"));
+
+        // notified a day later, Friday 4 June: + 3 weeks = Friday 25 June 2021, Midsummer Eve → Monday 28 June
+        let recorded = client
+            .record_notification(bistand::RecordNotificationRequest {
+                decision_id: decision.decision_id.clone(),
+                notified_on: date(2021, 6, 4),
+            })
+            .await
+            .expect("recorded")
+            .into_inner()
+            .decision
+            .expect("decision");
+        assert_eq!((recorded.notified_on, recorded.appeal_deadline), (date(2021, 6, 4), date(2021, 6, 28)));
+        assert!(recorded.appeal_instruction.contains("senast den 2021-06-28"));
+        assert_eq!((recorded.granted, recorded.decided_on), (decision.granted, decision.decided_on), "not edited");
+        let read = client
+            .get_decision(bistand::GetDecisionRequest { decision_id: decision.decision_id.clone() })
+            .await
+            .expect("read")
+            .into_inner()
+            .decision
+            .expect("decision");
+        assert_eq!(read.appeal_deadline, date(2021, 6, 28));
+        let updated = format!(
+            "audit_log WHERE subject_kind = 'decision' AND subject_ref = '{}' AND outcome = 'updated'",
+            decision.decision_id
+        );
+        let db = suite.database(ServiceKind::Bistand).await;
+        assert_eq!(count_rows(&db, &updated).await, 1);
+
+        // notified Friday 10 December 2021: + 3 weeks = Friday 31 December, New Year's Eve → (1 January
+        // Saturday and New Year's Day, 2 January Sunday) → Monday 3 January 2022.
+        let record =
+            |day| bistand::RecordNotificationRequest { decision_id: decision.decision_id.clone(), notified_on: day };
+        let at_new_year = client.record_notification(record(date(2021, 12, 10))).await.expect("recorded").into_inner();
+        assert_eq!(at_new_year.decision.expect("decision").appeal_deadline, date(2022, 1, 3));
+
+        // before the decision day; in the future; missing; unknown; another municipality; another role
+        let before = client.record_notification(record(date(2021, 6, 2))).await.expect_err("before");
+        assert_eq!(before.code(), Code::FailedPrecondition);
+        let future = client.record_notification(record(date(2999, 1, 1))).await.expect_err("future");
+        assert_eq!(future.code(), Code::InvalidArgument);
+        let fields: Vec<String> = future
+            .get_error_details()
+            .bad_request()
+            .expect("violations")
+            .field_violations
+            .iter()
+            .map(|v| v.field.clone())
+            .collect();
+        assert_eq!(fields, vec!["notified_on".to_string()]);
+        let missing = client.record_notification(record(None)).await.expect_err("missing");
+        assert_eq!(missing.code(), Code::InvalidArgument);
+        let unknown = client
+            .record_notification(bistand::RecordNotificationRequest {
+                decision_id: uuid::Uuid::now_v7().to_string(),
+                notified_on: date(2021, 6, 4),
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(unknown.code(), Code::NotFound);
+        let elsewhere =
+            suite.bistand(Role::Socialsekreterare, OTHER_KOMMUN).record_notification(record(date(2021, 6, 4))).await;
+        assert_eq!(elsewhere.expect_err("other municipality").code(), Code::NotFound);
+        let chef = suite.bistand(Role::Enhetschef, KOMMUN).record_notification(record(date(2021, 6, 4))).await;
+        assert_eq!(chef.expect_err("not the unit head's").code(), Code::PermissionDenied);
         suite
     })
     .await;

@@ -1,6 +1,7 @@
 //! RunGallring through the gRPC API on SQLite and PostgreSQL: a dry run lists what would go and removes
-//! nothing; a real run removes it (members, consents, referrals and their deliveries, emptied households)
-//! and audits every erasure and the run itself; persons born on the 5th, 15th and 25th are spared; other
+//! nothing; a real run removes each due case file whole (members, consents, referrals and their deliveries,
+//! the household) and audits every erasure and the run itself; a file in which someone was born on the 5th,
+//! 15th or 25th is kept whole, with its members born on other days; other
 //! municipalities and recent households are left alone; the answer carries no personal data. And the
 //! list of per-household tables gallring covers matches the schema.
 
@@ -20,7 +21,8 @@ use trappan_platform::auth::Role;
 use trappan_platform::config::ServiceKind;
 
 const SPARED_5TH: Person = (1975, 3, 5, 211);
-const DUE_18TH: Person = (1977, 8, 18, 222);
+/// Born on the 18th, but in the same case file as persons born on the 5th and 25th: kept with them.
+const KEPT_WITH_FILE_18TH: Person = (1977, 8, 18, 222);
 const SPARED_25TH: Person = (2012, 1, 25, 233);
 const DUE_12TH: Person = (1990, 11, 12, 244);
 const SPARED_15TH: Person = (1968, 6, 15, 255);
@@ -119,8 +121,12 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births() {
     for backend in common::backends() {
         let suite = TestSuite::spawn(backend).await;
         let db = suite.database(ServiceKind::Bistand).await;
-        let family =
-            create(&suite, KOMMUN, &[(SPARED_5TH, Applicant), (DUE_18TH, CoApplicant), (SPARED_25TH, Child)]).await;
+        let family = create(
+            &suite,
+            KOMMUN,
+            &[(SPARED_5TH, Applicant), (KEPT_WITH_FILE_18TH, CoApplicant), (SPARED_25TH, Child)],
+        )
+        .await;
         let single = create(&suite, KOMMUN, &[(DUE_12TH, Applicant)]).await;
         consent_and_refer(&suite, &single).await;
         let kept = create(&suite, KOMMUN, &[(SPARED_15TH, Applicant)]).await;
@@ -129,25 +135,18 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births() {
         for household in [&family, &single, &kept, &elsewhere] {
             backdate(&db, &household.household_id).await;
         }
-        let expected = expected_households(vec![
-            bistand::GallringHousehold {
-                household_id: family.household_id.clone(),
-                members_due: 1,
-                household_removed: false,
-            },
-            bistand::GallringHousehold {
-                household_id: single.household_id.clone(),
-                members_due: 1,
-                household_removed: true,
-            },
-        ]);
+        let expected = expected_households(vec![bistand::GallringHousehold {
+            household_id: single.household_id.clone(),
+            members_due: 1,
+            household_removed: true,
+        }]);
 
         let dry = run(&suite, true).await;
         assert!(dry.dry_run);
         assert_eq!(dry.as_of, Some(trappan_platform::grpc::to_date(Utc::now().date_naive())));
         assert_eq!(
             (dry.households_examined, dry.members_due, dry.members_kept_for_research, dry.households_removed),
-            (4, 2, 3, 1),
+            (4, 1, 4, 1),
             "{backend:?}: the other municipality is not examined; recent is examined but not due"
         );
         assert_eq!(dry.households, expected, "{backend:?}");
@@ -168,14 +167,12 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births() {
         assert!(!real.dry_run);
         assert_eq!(
             (real.households_examined, real.members_due, real.members_kept_for_research, real.households_removed),
-            (4, 2, 3, 1),
+            (4, 1, 4, 1),
             "{backend:?}"
         );
         assert_eq!(real.households, expected, "{backend:?}");
-        for person in [DUE_18TH, DUE_12TH] {
-            assert_eq!(people(&db, person).await, 0, "{backend:?}: a due person is erased");
-        }
-        for person in [SPARED_5TH, SPARED_15TH, SPARED_25TH, OTHER_KOMMUN_DUE, RECENT_DUE] {
+        assert_eq!(people(&db, DUE_12TH).await, 0, "{backend:?}: a due person is erased");
+        for person in [SPARED_5TH, KEPT_WITH_FILE_18TH, SPARED_15TH, SPARED_25TH, OTHER_KOMMUN_DUE, RECENT_DUE] {
             assert_eq!(people(&db, person).await, 1, "{backend:?}: spared, elsewhere or not due");
         }
         let single_id = &single.household_id;
@@ -190,16 +187,16 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births() {
                  AND rpc = '/trappan.bistand.v1.BistandService/RunGallring'"
             )
         };
-        assert_eq!(count_rows(&db, &erased("household_member")).await, 2, "each erasure is audited");
+        assert_eq!(count_rows(&db, &erased("household_member")).await, 1, "each erasure is audited");
         assert_eq!(count_rows(&db, &erased("household")).await, 1);
         assert_eq!(count_rows(&db, "audit_log WHERE subject_kind = 'gallring_run'").await, 2);
 
         let again = run(&suite, false).await;
         assert_eq!((again.members_due, again.households_removed, again.households.len()), (0, 0, 0));
-        assert_eq!(again.members_kept_for_research, 3);
+        assert_eq!(again.members_kept_for_research, 4);
 
         let answer = format!("{dry:?}{real:?}");
-        for person in [SPARED_5TH, DUE_18TH, SPARED_25TH, DUE_12TH, SPARED_15TH] {
+        for person in [SPARED_5TH, KEPT_WITH_FILE_18TH, SPARED_25TH, DUE_12TH, SPARED_15TH] {
             let digits = number(person);
             assert!(!answer.contains(&digits[2..]), "no identity number in the answer");
         }

@@ -5,8 +5,8 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_main};
 use trappan_bistand::domain::{
-    Adult, Child, CostKind, CostLine, Household, IncomeKind, IncomeLine, JobbstimulansStatus, NormTables, PersonRef,
-    Sex, YearMonth, calculate, norm_for,
+    Adult, Child, ChildIncomeAllowance, CostKind, CostLine, Household, IncomeKind, IncomeLine, JobbstimulansStatus,
+    NormTables, PersonRef, Sex, YearMonth, calculate, norm_for,
 };
 
 /// A date that is known to exist.
@@ -73,11 +73,12 @@ fn bench_norm(c: &mut Criterion) {
     .flatten()
     .collect();
     let status = JobbstimulansStatus::Active { start: month, months_remaining: 24 };
+    let allowance = ChildIncomeAllowance { prisbasbelopp_ore: Some(4_760_000), disregarded_earlier_ore: Vec::new() };
     for (name, household) in compositions() {
         c.bench_function(&format!("norm_and_calculate/{name}"), |b| {
             b.iter(|| {
                 let norm = norm_for(black_box(&household), black_box(month), &tables);
-                norm.map(|n| calculate(&n, black_box(&costs), black_box(&incomes), &status))
+                norm.map(|n| calculate(&n, black_box(&costs), black_box(&incomes), &status, &allowance))
             })
         });
     }

@@ -519,6 +519,13 @@ impl BistandService for BistandApi {
         self.confirm_proposed_decision_rpc(request).await
     }
 
+    async fn record_notification(
+        &self,
+        request: Request<api::RecordNotificationRequest>,
+    ) -> Result<Response<api::RecordNotificationResponse>, Status> {
+        self.record_notification_rpc(request).await
+    }
+
     async fn create_payment(
         &self,
         request: Request<api::CreatePaymentRequest>,

@@ -55,6 +55,7 @@ impl ServiceDefinition for Bistand {
             .allow(&method("ListDecisions"), &[Socialsekreterare, Enhetschef])
             .allow(&method("ProposeDecision"), &[Socialsekreterare])
             .allow(&method("ConfirmProposedDecision"), &[Socialsekreterare])
+            .allow(&method("RecordNotification"), &[Socialsekreterare])
             .allow(&method("CreatePayment"), &[Socialsekreterare])
             .allow(&method("MarkPaymentPaid"), &[Socialsekreterare])
             .allow(&method("StopPayment"), &[Socialsekreterare])

@@ -25,10 +25,21 @@
 //! (`common cost − the shares`), so the total is exactly that sum whatever the rounding.
 //!
 //! # The calculation ([`calculate`])
-//! `försörjningsstöd = riksnorm + approved reasonable costs − all household income`, where,
-//! while jobbstimulans is active, 25 % of each salary line of a person other than a child at home
-//! is disregarded (rounded **up** to whole öre per line, in the household's favour). A result
-//! ≤ 0 pays nothing and is flagged [`CalculationOutcome::OwnMeansCoverNeed`]. Rows are signed
+//! `försörjningsstöd = riksnorm + approved reasonable costs − all household income`, where two parts
+//! of earned income (salary lines) are disregarded:
+//! - **Children's own earned income**: the salary of a child living at home (under 18 on the last day
+//!   of the month), or of a school youth living at home (under 21, in upper-secondary school), is not
+//!   counted up to one prisbasbelopp per calendar year; only what exceeds it counts. Earlier months of
+//!   the same year count against the ceiling ([`ChildIncomeAllowance`]). Former socialtjänstlagen
+//!   (2001:453) 4 kap. 1 a § (wording of SFS 2013:421, verified); the provision of the socialtjänstlag
+//!   (2025:400) that continues it is not verified here (`docs/law.md`). JO criticised a municipality
+//!   for counting such income (dnr 2515-2012). Which children qualify is decided in [`norm_for`]
+//!   ([`NormBreakdown::income_exempt_children`]).
+//! - **Jobbstimulans**: while it is active, 25 % of each salary line of a person other than a child
+//!   at home is disregarded (rounded **up** to whole öre per line, in the household's favour); it
+//!   never applies to children's income (former SoL 4 kap. 1 b § third paragraph).
+//!
+//! A result ≤ 0 pays nothing and is flagged [`CalculationOutcome::OwnMeansCoverNeed`]. Rows are signed
 //! (norm and costs positive, income negative, the jobbstimulans disregard positive) and add up
 //! to [`Calculation::balance_ore`]; the order of rows follows the inputs, so the same inputs
 //! reproduce the same calculation exactly.
@@ -37,7 +48,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::household::{Adult, Household, PersonRef, age_in_years};
+use super::household::{Adult, Child, Household, PersonRef, age_in_years};
 use super::jobbstimulans::{JobbstimulansStatus, disregarded_part};
 use super::riksnorm::{AgeBand, NormError, NormItem, NormStatus, NormTable, NormTables};
 use super::year_month::YearMonth;
@@ -69,6 +80,7 @@ pub struct NormBreakdown {
     household_size: usize,
     rows: Vec<NormRow>,
     total_ore: i64,
+    income_exempt_children: Vec<PersonRef>,
 }
 
 impl NormBreakdown {
@@ -101,6 +113,19 @@ impl NormBreakdown {
     pub fn total_ore(&self) -> i64 {
         self.total_ore
     }
+
+    /// The children whose own earned income is disregarded up to one prisbasbelopp a year: those under 18
+    /// on the last day of the month, and school youth under 21 in upper-secondary school.
+    pub fn income_exempt_children(&self) -> &[PersonRef] {
+        &self.income_exempt_children
+    }
+}
+
+/// Whether a child living at home keeps their own earned income (former SoL 4 kap. 1 a §): a child under
+/// 18, or a school youth under 21 (upper-secondary school is the schooling this model records).
+fn keeps_own_earned_income(child: &Child, on: chrono::NaiveDate) -> bool {
+    let age = age_in_years(child.birth_date, on);
+    age < 18 || (age < 21 && child.in_upper_secondary)
 }
 
 /// Computes the household's riksnorm for `year_month` (rules in the module doc).
@@ -112,6 +137,7 @@ pub fn norm_for(household: &Household, year_month: YearMonth, tables: &NormTable
     let share = div_round_half_up(common_total, size);
     let mut rows = Vec::with_capacity(size + 1);
     let mut shares_taken = 0i64;
+    let mut income_exempt_children = Vec::new();
 
     let born = |adult: &Adult, who: PersonRef| {
         if adult.birth_date > on { Err(NormError::NotBorn(who)) } else { Ok(()) }
@@ -130,6 +156,9 @@ pub fn norm_for(household: &Household, year_month: YearMonth, tables: &NormTable
         let who = PersonRef::Child(i);
         if child.birth_date > on {
             return Err(NormError::NotBorn(who));
+        }
+        if keeps_own_earned_income(child, on) {
+            income_exempt_children.push(who);
         }
         let band = AgeBand::for_age(age_in_years(child.birth_date, on))
             .filter(|b| *b != AgeBand::Age19To20 || child.in_upper_secondary);
@@ -170,6 +199,7 @@ pub fn norm_for(household: &Household, year_month: YearMonth, tables: &NormTable
         household_size: size,
         rows,
         total_ore,
+        income_exempt_children,
     })
 }
 
@@ -405,6 +435,9 @@ pub enum RowKind {
     Income(IncomeKind),
     /// The jobbstimulans disregard of the salary row before it (amount = +25 %).
     JobbstimulansDisregard,
+    /// The disregarded part of a child's own earned income on the salary row before it (amount = + the
+    /// part within the year's prisbasbelopp).
+    ChildIncomeDisregard,
 }
 
 impl fmt::Display for RowKind {
@@ -414,6 +447,9 @@ impl fmt::Display for RowKind {
             RowKind::Cost(kind) => write!(f, "cost: {kind:?}"),
             RowKind::Income(kind) => write!(f, "income: {kind:?}"),
             RowKind::JobbstimulansDisregard => f.write_str("jobbstimulans: 25 % disregarded"),
+            RowKind::ChildIncomeDisregard => {
+                f.write_str("child's earned income: disregarded up to one prisbasbelopp a year")
+            }
         }
     }
 }
@@ -497,12 +533,12 @@ impl Calculation {
         self.norm_ore.saturating_add(self.approved_costs_ore)
     }
 
-    /// All declared income, before the jobbstimulans disregard, in öre.
+    /// All declared income, before any disregard, in öre.
     pub fn gross_income_ore(&self) -> i64 {
         self.gross_income_ore
     }
 
-    /// Income disregarded under jobbstimulans, in öre.
+    /// Income disregarded (jobbstimulans and children's earned income), in öre.
     pub fn disregarded_income_ore(&self) -> i64 {
         self.disregarded_income_ore
     }
@@ -528,13 +564,48 @@ impl Calculation {
     }
 }
 
+/// What the ceiling on children's own earned income leaves for one month.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct ChildIncomeAllowance {
+    /// The calendar year's prisbasbelopp in öre; `None` when no figure is loaded for the year (a
+    /// calculation that needs it is then refused).
+    pub prisbasbelopp_ore: Option<i64>,
+    /// Per child, the earned income already disregarded in earlier months of the same calendar year, öre.
+    pub disregarded_earlier_ore: Vec<(PersonRef, i64)>,
+}
+
+impl ChildIncomeAllowance {
+    /// What is left of the ceiling for `child` this month (never below 0), when the figure is known.
+    fn remaining_ore(&self, child: PersonRef) -> Option<i64> {
+        let earlier: i64 =
+            self.disregarded_earlier_ore.iter().filter(|(who, _)| *who == child).map(|(_, ore)| ore).sum();
+        self.prisbasbelopp_ore.map(|ceiling| (ceiling - earlier).max(0))
+    }
+}
+
+/// Why a calculation could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalculationError {
+    /// The riksnorm could not be computed.
+    #[error(transparent)]
+    Norm(#[from] NormError),
+    /// A child's earned income needs the year's prisbasbelopp, and none is loaded.
+    #[error("no prisbasbelopp is loaded for {year}: a child's earned income cannot be assessed")]
+    MissingPrisbasbelopp {
+        /// The calendar year.
+        year: i32,
+    },
+}
+
 /// Calculates försörjningsstöd from a norm, approved costs and incomes (rules in the module doc).
+/// `child_income` is what the prisbasbelopp ceiling leaves for the household's children this month.
 pub fn calculate(
     norm: &NormBreakdown,
     approved_costs: &[CostLine],
     incomes: &[IncomeLine],
     jobbstimulans: &JobbstimulansStatus,
-) -> Calculation {
+    child_income: &ChildIncomeAllowance,
+) -> Result<Calculation, CalculationError> {
     let mut rows = Vec::with_capacity(norm.rows().len() + approved_costs.len() + 2 * incomes.len());
     rows.extend(norm.rows().iter().map(|r| CalculationRow {
         kind: RowKind::Norm(r.item),
@@ -554,6 +625,7 @@ pub fn calculate(
     }
     let mut gross = 0i64;
     let mut disregarded = 0i64;
+    let mut disregarded_now: Vec<(PersonRef, i64)> = Vec::new();
     for income in incomes {
         gross = gross.saturating_add(income.amount_ore);
         rows.push(CalculationRow {
@@ -561,6 +633,24 @@ pub fn calculate(
             person: income.person,
             amount_ore: -income.amount_ore,
         });
+        if let Some(child) =
+            income.person.filter(|who| income.kind == IncomeKind::Salary && norm.income_exempt_children().contains(who))
+        {
+            let left = child_income
+                .remaining_ore(child)
+                .ok_or(CalculationError::MissingPrisbasbelopp { year: norm.year_month().year() })?;
+            let used_now: i64 = disregarded_now.iter().filter(|(who, _)| *who == child).map(|(_, ore)| ore).sum();
+            let part = income.amount_ore.min((left - used_now).max(0));
+            if part > 0 {
+                disregarded_now.push((child, part));
+                disregarded = disregarded.saturating_add(part);
+                rows.push(CalculationRow {
+                    kind: RowKind::ChildIncomeDisregard,
+                    person: Some(child),
+                    amount_ore: part,
+                });
+            }
+        }
         if jobbstimulans.is_active() && income.is_jobbstimulans_eligible() {
             let part = disregarded_part(income.amount_ore);
             disregarded = disregarded.saturating_add(part);
@@ -574,7 +664,7 @@ pub fn calculate(
     let balance = norm.total_ore().saturating_add(approved).saturating_sub(gross.saturating_sub(disregarded));
     let (payment, outcome) =
         if balance > 0 { (balance, CalculationOutcome::Payable) } else { (0, CalculationOutcome::OwnMeansCoverNeed) };
-    Calculation {
+    Ok(Calculation {
         year_month: norm.year_month(),
         norm_status: norm.status(),
         jobbstimulans: *jobbstimulans,
@@ -587,7 +677,7 @@ pub fn calculate(
         balance_ore: balance,
         payment_ore: payment,
         outcome,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -829,7 +919,9 @@ mod tests {
             CostLine::new(CostKind::HouseholdElectricity, 300 * KR, 300 * KR).unwrap(),
         ];
         let incomes = [IncomeLine::new(IncomeKind::HousingAllowance, 1_000 * KR).unwrap()];
-        let c = calculate(&single_2023(), &costs, &incomes, &JobbstimulansStatus::none());
+        let c =
+            calculate(&single_2023(), &costs, &incomes, &JobbstimulansStatus::none(), &ChildIncomeAllowance::default())
+                .unwrap();
         // 4 620 + 6 500 + 300 − 1 000 = 10 420
         assert_eq!(c.norm_ore(), 4_620 * KR);
         assert_eq!(c.claimed_costs_ore(), 7_300 * KR);
@@ -849,7 +941,7 @@ mod tests {
             IncomeLine::new(IncomeKind::Salary, 4_000 * KR + 1).unwrap().for_person(PersonRef::Applicant),
             IncomeLine::new(IncomeKind::ChildAllowance, 1_250 * KR).unwrap(),
         ];
-        let c = calculate(&single_2023(), &[], &incomes, &active);
+        let c = calculate(&single_2023(), &[], &incomes, &active, &ChildIncomeAllowance::default()).unwrap();
         // disregard = ceil(400 001 × 25 / 100) = ceil(100 000.25) = 100 001 öre
         assert_eq!(c.disregarded_income_ore(), 100_001);
         assert_eq!(c.counted_income_ore(), 400_001 - 100_001 + 125_000);
@@ -859,25 +951,150 @@ mod tests {
         assert_eq!(c.rows()[3].kind, RowKind::JobbstimulansDisregard);
         assert_eq!(c.rows().iter().map(|r| r.amount_ore).sum::<i64>(), c.balance_ore());
         // inactive: everything counts
-        let c = calculate(&single_2023(), &[], &incomes, &JobbstimulansStatus::none());
+        let c =
+            calculate(&single_2023(), &[], &incomes, &JobbstimulansStatus::none(), &ChildIncomeAllowance::default())
+                .unwrap();
         assert_eq!(c.disregarded_income_ore(), 0);
         assert_eq!(c.payment_ore(), 0);
         assert_eq!(c.outcome(), CalculationOutcome::OwnMeansCoverNeed);
-        // a child's salary is not disregarded
-        let child_salary = [IncomeLine::new(IncomeKind::Salary, 1_000 * KR).unwrap().for_person(PersonRef::Child(0))];
-        let c = calculate(&single_2023(), &[], &child_salary, &active);
+    }
+
+    /// The 2023 prisbasbelopp (52 500 kr) with `earlier_kr` of child no. 1's earned income already
+    /// disregarded in earlier months of the year.
+    fn allowance_2023(earlier_kr: i64) -> ChildIncomeAllowance {
+        ChildIncomeAllowance {
+            prisbasbelopp_ore: Some(52_500 * KR),
+            disregarded_earlier_ore: vec![(PersonRef::Child(0), earlier_kr * KR)],
+        }
+    }
+
+    /// Single parent with one child born 1 January `child_born`, June 2023.
+    fn parent_and_child_2023(child: Child) -> NormBreakdown {
+        norm_for(&household(false, vec![child], 0), ym("2023-06"), &tables()).unwrap()
+    }
+
+    fn child_salary(kr: i64) -> IncomeLine {
+        IncomeLine::new(IncomeKind::Salary, kr * KR).unwrap().for_person(PersonRef::Child(0))
+    }
+
+    #[test]
+    fn a_childs_earned_income_is_not_counted_within_the_prisbasbelopp() {
+        // Single parent + child 15 (born 2008), June 2023:
+        // norm 3 490 + 4 390 (15-18) + common(2) 1 250 = 9 130.
+        // The child earns 3 000 kr, nothing disregarded earlier this year: all 3 000 is disregarded.
+        // Child allowance 1 250 counts. Payment = 9 130 − (3 000 − 3 000) − 1 250 = 7 880.
+        let norm = parent_and_child_2023(kid(2008));
+        assert_eq!(norm.total_ore(), 9_130 * KR);
+        assert_eq!(norm.income_exempt_children(), &[PersonRef::Child(0)]);
+        let incomes = [child_salary(3_000), IncomeLine::new(IncomeKind::ChildAllowance, 1_250 * KR).unwrap()];
+        let c = calculate(&norm, &[], &incomes, &JobbstimulansStatus::none(), &allowance_2023(0)).unwrap();
+        assert_eq!(c.gross_income_ore(), 4_250 * KR);
+        assert_eq!(c.disregarded_income_ore(), 3_000 * KR);
+        assert_eq!(c.counted_income_ore(), 1_250 * KR);
+        assert_eq!(c.payment_ore(), 7_880 * KR);
+        // rows: 3 norm rows, the salary (−3 000), its disregard (+3 000), the child allowance (−1 250)
+        assert_eq!(c.rows()[3].kind, RowKind::Income(IncomeKind::Salary));
+        assert_eq!(c.rows()[4].kind, RowKind::ChildIncomeDisregard);
+        assert_eq!(c.rows()[4].person, Some(PersonRef::Child(0)));
+        assert_eq!(c.rows()[4].amount_ore, 3_000 * KR);
+        assert_eq!(c.rows().iter().map(|r| r.amount_ore).sum::<i64>(), c.balance_ore());
+        // With jobbstimulans active the child's salary still gets no 25 % on top (former SoL 4 kap. 1 b §).
+        let active = JobbstimulansStatus::Active { start: ym("2023-01"), months_remaining: 19 };
+        let c = calculate(&norm, &[], &incomes, &active, &allowance_2023(0)).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 3_000 * KR);
+        assert_eq!(c.payment_ore(), 7_880 * KR);
+    }
+
+    #[test]
+    fn the_ceiling_is_per_calendar_year_and_crossed_mid_year() {
+        // Same household (norm 9 130). Earlier months of 2023 already disregarded 50 000 kr of the
+        // 52 500 kr prisbasbelopp: 2 500 kr is left. The child earns 4 000 kr this month:
+        // 2 500 disregarded, 1 500 counted. Payment = 9 130 − 1 500 = 7 630.
+        let norm = parent_and_child_2023(kid(2008));
+        let c = calculate(&norm, &[], &[child_salary(4_000)], &JobbstimulansStatus::none(), &allowance_2023(50_000))
+            .unwrap();
+        assert_eq!(c.disregarded_income_ore(), 2_500 * KR);
+        assert_eq!(c.counted_income_ore(), 1_500 * KR);
+        assert_eq!(c.payment_ore(), 7_630 * KR);
+        // Two salary lines in one month share what is left: 2 000 + 2 000 with 2 500 left → 2 000 + 500.
+        let c = calculate(
+            &norm,
+            &[],
+            &[child_salary(2_000), child_salary(2_000)],
+            &JobbstimulansStatus::none(),
+            &allowance_2023(50_000),
+        )
+        .unwrap();
+        let parts: Vec<i64> =
+            c.rows().iter().filter(|r| r.kind == RowKind::ChildIncomeDisregard).map(|r| r.amount_ore).collect();
+        assert_eq!(parts, vec![2_000 * KR, 500 * KR]);
+        // The ceiling used up (52 500 earlier): everything counts, no disregard row.
+        let c = calculate(&norm, &[], &[child_salary(4_000)], &JobbstimulansStatus::none(), &allowance_2023(52_500))
+            .unwrap();
         assert_eq!(c.disregarded_income_ore(), 0);
+        assert_eq!(c.payment_ore(), 5_130 * KR);
+        assert!(c.rows().iter().all(|r| r.kind != RowKind::ChildIncomeDisregard));
+        // Another child's earlier use does not count against this one.
+        let other = ChildIncomeAllowance {
+            prisbasbelopp_ore: Some(52_500 * KR),
+            disregarded_earlier_ore: vec![(PersonRef::Child(1), 52_500 * KR)],
+        };
+        let c = calculate(&norm, &[], &[child_salary(4_000)], &JobbstimulansStatus::none(), &other).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 4_000 * KR);
+    }
+
+    #[test]
+    fn adults_and_grown_children_have_their_earned_income_counted() {
+        let none = JobbstimulansStatus::none();
+        // The applicant earns 3 000: counted. 9 130 − 3 000 = 6 130.
+        let norm = parent_and_child_2023(kid(2008));
+        let salary = [IncomeLine::new(IncomeKind::Salary, 3_000 * KR).unwrap().for_person(PersonRef::Applicant)];
+        let c = calculate(&norm, &[], &salary, &none, &allowance_2023(0)).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 0);
+        assert_eq!(c.payment_ore(), 6_130 * KR);
+        // An 18-year-old (born 2005) not in school is no longer a child nor a school youth: counted.
+        let norm = parent_and_child_2023(kid(2005));
+        assert!(norm.income_exempt_children().is_empty());
+        let c = calculate(&norm, &[], &[child_salary(3_000)], &none, &allowance_2023(0)).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 0);
+        // A 20-year-old (born 2003) at home in upper-secondary school is a school youth: disregarded.
+        let norm = parent_and_child_2023(kid_in_school(2003));
+        assert_eq!(norm.income_exempt_children(), &[PersonRef::Child(0)]);
+        let c = calculate(&norm, &[], &[child_salary(3_000)], &none, &allowance_2023(0)).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 3_000 * KR);
+        // Income other than earned income (here sickness benefit) of a child counts in full.
+        let norm = parent_and_child_2023(kid(2008));
+        let benefit =
+            [IncomeLine::new(IncomeKind::SicknessBenefit, 1_000 * KR).unwrap().for_person(PersonRef::Child(0))];
+        let c = calculate(&norm, &[], &benefit, &none, &allowance_2023(0)).unwrap();
+        assert_eq!(c.disregarded_income_ore(), 0);
+    }
+
+    #[test]
+    fn a_year_without_a_prisbasbelopp_refuses_a_childs_earned_income() {
+        let norm = parent_and_child_2023(kid(2008));
+        let none = JobbstimulansStatus::none();
+        let missing = ChildIncomeAllowance::default();
+        assert_eq!(
+            calculate(&norm, &[], &[child_salary(3_000)], &none, &missing),
+            Err(CalculationError::MissingPrisbasbelopp { year: 2023 })
+        );
+        // without such income the figure is not needed
+        let pension = [IncomeLine::new(IncomeKind::Pension, 1_000 * KR).unwrap()];
+        assert!(calculate(&norm, &[], &pension, &none, &missing).is_ok());
     }
 
     #[test]
     fn never_negative_and_zero_is_own_means() {
         let exact = [IncomeLine::new(IncomeKind::Pension, 4_620 * KR).unwrap()];
-        let c = calculate(&single_2023(), &[], &exact, &JobbstimulansStatus::none());
+        let c = calculate(&single_2023(), &[], &exact, &JobbstimulansStatus::none(), &ChildIncomeAllowance::default())
+            .unwrap();
         assert_eq!(c.balance_ore(), 0);
         assert_eq!(c.payment_ore(), 0);
         assert_eq!(c.outcome(), CalculationOutcome::OwnMeansCoverNeed);
         let more = [IncomeLine::new(IncomeKind::Pension, 9_000 * KR).unwrap()];
-        let c = calculate(&single_2023(), &[], &more, &JobbstimulansStatus::none());
+        let c = calculate(&single_2023(), &[], &more, &JobbstimulansStatus::none(), &ChildIncomeAllowance::default())
+            .unwrap();
         assert_eq!(c.balance_ore(), -4_380 * KR);
         assert_eq!(c.payment_ore(), 0);
     }
@@ -965,6 +1182,14 @@ mod tests {
         })
     }
 
+    /// A prisbasbelopp for the property tests (whichever year), 10 000 kr already used by child no. 1.
+    fn proptest_allowance() -> ChildIncomeAllowance {
+        ChildIncomeAllowance {
+            prisbasbelopp_ore: Some(46_500 * KR),
+            disregarded_earlier_ore: vec![(PersonRef::Child(0), 10_000 * KR)],
+        }
+    }
+
     proptest! {
         #[test]
         fn payment_is_never_negative(
@@ -977,7 +1202,7 @@ mod tests {
             let h = household_at(year, couple, &kids, others);
             let month = YearMonth::new(year, 6).unwrap();
             let norm = norm_for(&h, month, &tables()).unwrap();
-            let c = calculate(&norm, &costs, &incomes, &status);
+            let c = calculate(&norm, &costs, &incomes, &status, &proptest_allowance()).unwrap();
             prop_assert!(c.payment_ore() >= 0);
             prop_assert_eq!(c.payment_ore(), c.balance_ore().max(0));
             prop_assert_eq!(c.rows().iter().map(|r| r.amount_ore).sum::<i64>(), c.balance_ore());
@@ -987,7 +1212,7 @@ mod tests {
                     + tables().get(year).unwrap().common_cost(h.size())
             );
             // reproducible
-            prop_assert_eq!(c, calculate(&norm, &costs, &incomes, &status));
+            prop_assert_eq!(c, calculate(&norm, &costs, &incomes, &status, &proptest_allowance()).unwrap());
         }
 
         #[test]
@@ -1001,10 +1226,10 @@ mod tests {
         ) {
             let h = household_at(2021, couple, &kids, others);
             let norm = norm_for(&h, ym("2021-06"), &tables()).unwrap();
-            let before = calculate(&norm, &costs, &incomes, &status);
+            let before = calculate(&norm, &costs, &incomes, &status, &proptest_allowance()).unwrap();
             let mut more = incomes.clone();
             more.insert(at.min(more.len()), extra);
-            let after = calculate(&norm, &costs, &more, &status);
+            let after = calculate(&norm, &costs, &more, &status, &proptest_allowance()).unwrap();
             prop_assert!(after.payment_ore() <= before.payment_ore());
         }
     }

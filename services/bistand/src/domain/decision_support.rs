@@ -17,10 +17,13 @@
 //! The proposal's calculation approves every claimed cost as claimed. For manual handling the
 //! same calculation is returned as a starting point, together with every reason that applies.
 
-use super::calculation::{Calculation, CalculationOutcome, CostKind, CostLine, IncomeLine, calculate, norm_for};
+use super::calculation::{
+    Calculation, CalculationError, CalculationOutcome, ChildIncomeAllowance, CostKind, CostLine, IncomeLine, calculate,
+    norm_for,
+};
 use super::household::{Household, PersonRef};
 use super::jobbstimulans::{DecisionOutcome, JobbstimulansStatus};
-use super::riksnorm::{NormError, NormStatus, NormTables};
+use super::riksnorm::{NormStatus, NormTables};
 use super::year_month::YearMonth;
 
 /// Everything the standard-case test looks at for one monthly application.
@@ -40,6 +43,8 @@ pub struct StandardCaseInput<'a> {
     pub incomes: &'a [IncomeLine],
     /// Jobbstimulans for the month.
     pub jobbstimulans: &'a JobbstimulansStatus,
+    /// What the prisbasbelopp ceiling leaves for the children's own earned income this month.
+    pub child_income: &'a ChildIncomeAllowance,
     /// Whether the person has an active plan in insatser.
     pub has_active_plan: bool,
     /// Whether the declared income has been verified.
@@ -129,10 +134,10 @@ fn cost_keys(lines: &[CostLine], amount: fn(&CostLine) -> i64) -> Vec<CostKey> {
 }
 
 /// Tests whether the application is a standard case and proposes bifall or manual handling.
-pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Proposal, NormError> {
+pub fn assess(input: &StandardCaseInput<'_>, tables: &NormTables) -> Result<Proposal, CalculationError> {
     let proposed_costs: Vec<CostLine> = input.claimed_costs.iter().map(CostLine::approved_as_claimed).collect();
     let norm = norm_for(input.household, input.month, tables)?;
-    let calculation = calculate(&norm, &proposed_costs, input.incomes, input.jobbstimulans);
+    let calculation = calculate(&norm, &proposed_costs, input.incomes, input.jobbstimulans, input.child_income)?;
 
     let mut reasons = Vec::new();
     let has_previous = input.previous_household.is_some()
@@ -180,6 +185,7 @@ mod tests {
     use super::*;
     use crate::domain::calculation::IncomeKind;
     use crate::domain::household::{Adult, Child, Sex};
+    use crate::domain::riksnorm::NormError;
     use chrono::NaiveDate;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -214,6 +220,7 @@ mod tests {
         previous: Vec<CostLine>,
         incomes: Vec<IncomeLine>,
         status: JobbstimulansStatus,
+        child_income: ChildIncomeAllowance,
     }
 
     fn case() -> Case {
@@ -225,6 +232,7 @@ mod tests {
             previous: costs(),
             incomes: vec![IncomeLine::new(IncomeKind::ChildAllowance, 125_000).unwrap()],
             status: JobbstimulansStatus::none(),
+            child_income: ChildIncomeAllowance::default(),
         }
     }
 
@@ -237,6 +245,7 @@ mod tests {
             previous_approved_costs: Some(&c.previous),
             incomes: &c.incomes,
             jobbstimulans: &c.status,
+            child_income: &c.child_income,
             has_active_plan: true,
             income_verified: true,
             previous_outcome: Some(DecisionOutcome::Bifall),
@@ -322,7 +331,7 @@ mod tests {
 
         let mut c = case();
         c.month = YearMonth::new(2024, 5).unwrap();
-        assert_eq!(assess(&input(&c), &t), Err(NormError::MissingYear(2024)));
+        assert_eq!(assess(&input(&c), &t), Err(CalculationError::Norm(NormError::MissingYear(2024))));
     }
 
     #[test]

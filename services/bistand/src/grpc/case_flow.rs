@@ -15,6 +15,7 @@ use trappan_platform::store::{PageRequest, next_page_token};
 use uuid::Uuid;
 
 use super::{BistandApi, to_api_referral};
+use crate::domain::appeal;
 use crate::domain::calculation::MAX_LINE_ORE;
 use crate::domain::forecast::ForecastMethod;
 use crate::domain::{Adult, Child, CostKind, Household, IncomeKind, JobbstimulansStatus, YearMonth, norm_for};
@@ -298,6 +299,7 @@ fn to_api_calculation(c: &StoredCalculation) -> api::Calculation {
                     "cost" => api::CalculationRowCategory::Cost,
                     "income" => api::CalculationRowCategory::Income,
                     "jobbstimulans" => api::CalculationRowCategory::Jobbstimulans,
+                    "child_income" => api::CalculationRowCategory::ChildIncome,
                     _ => api::CalculationRowCategory::Unspecified,
                 } as i32,
                 description: row.description.clone(),
@@ -337,6 +339,7 @@ fn to_api_decision(record: DecisionRecord) -> api::Decision {
         supersedes_decision_id: row.supersedes_id.map(|id| id.to_string()).unwrap_or_default(),
         superseded_by_decision_id: row.superseded_by.map(|id| id.to_string()).unwrap_or_default(),
         create_time: Some(to_timestamp(row.created_at)),
+        appeal_instruction: appeal::appeal_instruction(row.appeal_deadline),
     }
 }
 
@@ -809,6 +812,26 @@ impl BistandApi {
         let record = decisions::confirm(self.context.store.db()?, &context, self.norms()?, confirmation).await?;
         self.context.feed.notify_committed();
         Ok(Response::new(api::ConfirmProposedDecisionResponse { decision: Some(to_api_decision(record)) }))
+    }
+
+    /// RecordNotification.
+    pub(crate) async fn record_notification_rpc(
+        &self,
+        request: Request<api::RecordNotificationRequest>,
+    ) -> Result<Response<api::RecordNotificationResponse>, Status> {
+        let context = context(&request)?;
+        let body = request.get_ref();
+        let mut violations = Vec::new();
+        let id = collect(parse_uuid(&body.decision_id, "decision_id"), &mut violations);
+        let notified_on = collect(parse_date(body.notified_on.as_ref(), "notified_on"), &mut violations);
+        if notified_on.is_some_and(|day| day > today()) {
+            violations.push(FieldViolation::new("notified_on", "must not be in the future"));
+        }
+        let (Some(id), Some(notified_on), true) = (id, notified_on, violations.is_empty()) else {
+            return Err(ServiceError::InvalidArgument(violations).into());
+        };
+        let record = decisions::record_notification(self.context.store.db()?, &context, id, notified_on).await?;
+        Ok(Response::new(api::RecordNotificationResponse { decision: Some(to_api_decision(record)) }))
     }
 
     /// CreatePayment.

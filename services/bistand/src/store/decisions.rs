@@ -27,13 +27,11 @@ use crate::domain::decision_support::{self, ManualReason, Proposal, StandardCase
 use crate::domain::household::age_in_years;
 use crate::domain::jobbstimulans::{self, DecisionOutcome as ChainOutcome};
 use crate::domain::{
-    Calculation, CostKind, CostLine, Household, IncomeLine, JobbstimulansStatus, NormError, NormStatus, NormTables,
-    RowKind, YearMonth, calculate, norm_for,
+    Calculation, CalculationError, ChildIncomeAllowance, CostKind, CostLine, Household, IncomeLine,
+    JobbstimulansStatus, NormError, NormStatus, NormTables, RowKind, YearMonth, calculate, norm_for,
 };
+use crate::domain::{appeal, prisbasbelopp};
 use crate::norms::LoadedNorms;
-
-/// Days from notification to the last day to appeal (three weeks).
-pub const APPEAL_DAYS: u64 = 21;
 
 /// A decision's outcome as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +145,11 @@ pub struct CalculationInputs {
     pub incomes: Vec<IncomeLine>,
     /// Jobbstimulans, from the decision history at the time.
     pub jobbstimulans: JobbstimulansStatus,
+    /// The prisbasbelopp ceiling on the children's own earned income and what earlier months of the year
+    /// used of it. Absent in decisions made before the rule was applied: those recompute with no figure, so
+    /// one with a child's earned income is refused rather than recomputed differently.
+    #[serde(default)]
+    pub child_income: ChildIncomeAllowance,
     /// The norm year.
     pub norm_year: i32,
     /// The norm table version.
@@ -167,13 +170,47 @@ impl CalculationInputs {
             )));
         }
         let norm = norm_for(&self.household, self.month, tables).map_err(norm_error)?;
-        Ok(calculate(&norm, &self.costs, &self.incomes, &self.jobbstimulans))
+        calculate(&norm, &self.costs, &self.incomes, &self.jobbstimulans, &self.child_income).map_err(calculation_error)
     }
 }
 
 /// A norm error as a status: the missing year or item is named, never a person.
 pub fn norm_error(error: NormError) -> ServiceError {
     ServiceError::FailedPrecondition(error.to_string())
+}
+
+/// A calculation error as a status: the missing year, item or figure is named, never a person.
+pub fn calculation_error(error: CalculationError) -> ServiceError {
+    ServiceError::FailedPrecondition(error.to_string())
+}
+
+/// The stored row category of the disregarded part of a child's own earned income.
+const CHILD_INCOME_CATEGORY: &str = "child_income";
+
+/// The prisbasbelopp ceiling for `month` and, per member of this month's household, the child's earned income
+/// already disregarded in the household's standing decisions of earlier months of the same calendar year.
+fn child_income_allowance(
+    standing: &[decision::Model],
+    household: &MonthHousehold,
+    month: YearMonth,
+) -> ServiceResult<ChildIncomeAllowance> {
+    let mut disregarded_earlier_ore = Vec::new();
+    for earlier in standing {
+        let Ok(earlier_month) = year_month_of(earlier.month) else { continue };
+        if earlier_month.year() != month.year() || earlier_month >= month {
+            continue;
+        }
+        let calculation: StoredCalculation = serde_json::from_str(&earlier.calculation).map_err(internal)?;
+        for row in calculation.rows.iter().filter(|row| row.category == CHILD_INCOME_CATEGORY) {
+            if let Some(child) = row.member_id.and_then(|id| household.person_of(id)) {
+                disregarded_earlier_ore.push((child, row.amount_ore));
+            }
+        }
+    }
+    Ok(ChildIncomeAllowance {
+        prisbasbelopp_ore: prisbasbelopp::for_year(month.year()).map(|p| p.ore()),
+        disregarded_earlier_ore,
+    })
 }
 
 /// A decision row with its JSON decoded.
@@ -295,8 +332,9 @@ pub async fn prepare(
             None => line,
         });
     }
-    let history = standing_decisions(conn, context.kommun(), application.row.household_id)
-        .await?
+    let standing = standing_decisions(conn, context.kommun(), application.row.household_id).await?;
+    let child_income = child_income_allowance(&standing, &household, month)?;
+    let history = standing
         .into_iter()
         .filter_map(|d| {
             let outcome = StoredOutcome::from_code(&d.outcome)?;
@@ -305,7 +343,7 @@ pub async fn prepare(
         .collect::<Vec<_>>();
     let jobbstimulans = jobbstimulans::status_for(&history, month);
     let norm = norm_for(&household.household, month, norms.tables()).map_err(norm_error)?;
-    let calculation = calculate(&norm, &lines, &incomes, &jobbstimulans);
+    let calculation = calculate(&norm, &lines, &incomes, &jobbstimulans, &child_income).map_err(calculation_error)?;
     let provenance = provenance(norms, month.year())?;
     let inputs = CalculationInputs {
         month,
@@ -313,6 +351,7 @@ pub async fn prepare(
         costs: lines,
         incomes,
         jobbstimulans,
+        child_income,
         norm_year: month.year(),
         norm_version: provenance.version.clone(),
     };
@@ -335,6 +374,7 @@ pub fn store_calculation(
                     RowKind::Cost(_) => "cost",
                     RowKind::Income(_) => "income",
                     RowKind::JobbstimulansDisregard => "jobbstimulans",
+                    RowKind::ChildIncomeDisregard => CHILD_INCOME_CATEGORY,
                 }
                 .into(),
                 description: row.kind.to_string(),
@@ -468,9 +508,7 @@ pub async fn decide(
     };
     let id = Uuid::now_v7();
     let calculation = store_calculation(&prepared.calculation, &prepared.household, prepared.provenance.clone());
-    let appeal_deadline = new
-        .notified_on
-        .checked_add_days(chrono::Days::new(APPEAL_DAYS))
+    let appeal_deadline = appeal::appeal_deadline(new.notified_on)
         .ok_or_else(|| ServiceError::invalid("notified_on", "is out of range"))?;
     let inserted = decision::ActiveModel {
         id: Set(id),
@@ -587,6 +625,37 @@ pub async fn get_decision(db: &DatabaseConnection, context: &CallContext, id: Uu
     DecisionRecord::decode(row)
 }
 
+/// Records the day the person was notified of a decision (delgivning) and the appeal deadline that follows
+/// from it (`domain::appeal`); audited as an update of the decision. The decision's content is not changed.
+/// A day before the decision date is FAILED_PRECONDITION.
+pub async fn record_notification(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    id: Uuid,
+    notified_on: NaiveDate,
+) -> ServiceResult<DecisionRecord> {
+    let txn = db.begin().await?;
+    let row = decision::Entity::find_by_id(id)
+        .filter(decision::Column::Kommun.eq(context.kommun()))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("decision"))?;
+    if notified_on < row.decided_on {
+        return Err(ServiceError::FailedPrecondition(
+            "notified_on is before the decision date: a person cannot be notified of a decision not yet made".into(),
+        ));
+    }
+    let appeal_deadline =
+        appeal::appeal_deadline(notified_on).ok_or_else(|| ServiceError::invalid("notified_on", "is out of range"))?;
+    let mut changed: decision::ActiveModel = row.into();
+    changed.notified_on = Set(notified_on);
+    changed.appeal_deadline = Set(appeal_deadline);
+    let row = changed.update(&txn).await?;
+    audit::record(&txn, context, "decision", &id.to_string(), Outcome::Updated).await?;
+    txn.commit().await?;
+    DecisionRecord::decode(row)
+}
+
 /// Which decisions to list.
 #[derive(Debug, Clone, Copy)]
 pub enum DecisionFilter {
@@ -692,11 +761,12 @@ async fn assess(
         previous_approved_costs: previous_inputs.as_ref().map(|i| i.costs.as_slice()),
         incomes: &prepared.inputs.incomes,
         jobbstimulans: &prepared.inputs.jobbstimulans,
+        child_income: &prepared.inputs.child_income,
         has_active_plan,
         income_verified: application.row.income_verified,
         previous_outcome,
     };
-    let mut reasons = match decision_support::assess(&input, norms.tables()).map_err(norm_error)? {
+    let mut reasons = match decision_support::assess(&input, norms.tables()).map_err(calculation_error)? {
         Proposal::Bifall(_) => Vec::new(),
         Proposal::ManualHandling { reasons, .. } => reasons,
     };

@@ -1,10 +1,13 @@
-//! Gallring: the retention job over households (socialtjänstförordningen 7 kap.).
+//! Gallring: the retention job over households' case files (rules and legal basis in
+//! [`crate::domain::retention`]; `docs/law.md`).
 //!
-//! For each household the last entry is the latest date in any of its tables: its registration and
-//! every entry column listed in [`HOUSEHOLD_TABLES`]. Each member is assessed with
-//! [`retention::assess`]; a member who is due is erased (the member row and the rows of every table
-//! that [`Belongs::ToMember`] that member, with their outbound deliveries), and a household left without
-//! members is erased too, with every row of every table in [`HOUSEHOLD_TABLES`]. Every erasure is
+//! A household's case file (*akt*) is decided as a whole: its last entry is the latest date in any of its
+//! tables (its registration and every entry column listed in [`HOUSEHOLD_TABLES`]), and
+//! [`retention::assess`] is given the household's municipality and the birth day of every member. A file
+//! kept for research is left entirely alone; a file that is due is erased entirely: every row of every
+//! table in [`HOUSEHOLD_TABLES`] (with their outbound deliveries), every member and the household. So no
+//! member is ever erased out of a kept file, and no erased person's birth date, sex or income stays behind
+//! in a kept decision's stored calculation inputs. Every erasure (each member, then the household) is
 //! audited in the same transaction as the deletion, one transaction per household. The change feed is
 //! pseudonymous and is left alone.
 //!
@@ -40,16 +43,6 @@ pub const HOUSEHOLD_COLUMN: &str = "household_id";
 /// The outbound delivery table, whose rows share their ids with the rows that caused them.
 const DELIVERY_TABLE: &str = "outbound_delivery";
 
-/// Whose personal data a row of a household table is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Belongs {
-    /// One member's: the row goes when that member (named by the column) is erased.
-    ToMember(&'static str),
-    /// The household's as a whole (an application, a decision, a payment): the row goes when the
-    /// household is erased, that is when no member is kept any longer.
-    ToHousehold,
-}
-
 /// A column whose values are entries in the case, counted for the household's last entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryColumn {
@@ -64,8 +57,6 @@ pub enum EntryColumn {
 pub struct HouseholdTable {
     /// The table's name.
     pub table: &'static str,
-    /// Whose data its rows are.
-    pub belongs: Belongs,
     /// The columns that date entries in the case.
     pub entry_columns: &'static [EntryColumn],
     /// Whether its row ids are also ids of outbound deliveries, erased with the row.
@@ -75,20 +66,18 @@ pub struct HouseholdTable {
 /// Every per-household table with personal data, in deletion order (rows referring to other rows of
 /// the list first). The one place gallring learns about a household's tables.
 ///
-/// Claims and payments name their decision and decisions their application, so they come first; a case
-/// report names its referral, so it comes before the referral and goes with the referred member. Every
-/// table of the case flow also carries `household_id` itself, so no row is reachable only through another
-/// one and none is left orphaned when its parent goes.
+/// Claims and payments name their decision and decisions their application, so they come first; a case report names
+/// its referral, so it comes before the referral. Every table of the case
+/// flow also carries `household_id` itself, so no row is reachable only through another one and none is
+/// left orphaned when its parent goes.
 pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
     HouseholdTable {
         table: "claim",
-        belongs: Belongs::ToHousehold,
         entry_columns: &[EntryColumn::Timestamp("created_at")],
         has_deliveries: false,
     },
     HouseholdTable {
         table: "payment",
-        belongs: Belongs::ToHousehold,
         entry_columns: &[
             EntryColumn::Date("planned_on"),
             EntryColumn::Date("paid_on"),
@@ -99,7 +88,6 @@ pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
     },
     HouseholdTable {
         table: "decision",
-        belongs: Belongs::ToHousehold,
         entry_columns: &[
             EntryColumn::Date("decided_on"),
             EntryColumn::Date("notified_on"),
@@ -109,25 +97,17 @@ pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
     },
     HouseholdTable {
         table: "application",
-        belongs: Belongs::ToHousehold,
         entry_columns: &[EntryColumn::Timestamp("created_at")],
         has_deliveries: false,
     },
     HouseholdTable {
         table: "case_report",
-        belongs: Belongs::ToMember("member_id"),
         entry_columns: &[EntryColumn::Date("occurred_on"), EntryColumn::Timestamp("received_at")],
         has_deliveries: false,
     },
-    HouseholdTable {
-        table: "referral",
-        belongs: Belongs::ToMember("member_id"),
-        entry_columns: &[EntryColumn::Timestamp("created_at")],
-        has_deliveries: true,
-    },
+    HouseholdTable { table: "referral", entry_columns: &[EntryColumn::Timestamp("created_at")], has_deliveries: true },
     HouseholdTable {
         table: "consent",
-        belongs: Belongs::ToMember("member_id"),
         entry_columns: &[EntryColumn::Date("given_on"), EntryColumn::Date("withdrawn_on")],
         has_deliveries: false,
     },
@@ -138,11 +118,12 @@ pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
 pub struct GallringReport {
     /// Households looked at.
     pub households_examined: u64,
-    /// Members whose records were due and erased (or would be, in a dry run).
+    /// Members of due case files, erased with them (or that would be, in a dry run).
     pub members_due: u64,
-    /// Members kept because they were born on the 5th, 15th or 25th.
+    /// Members of case files kept for research: the municipality keeps everything, or someone in the file
+    /// was born on the 5th, 15th or 25th.
     pub members_kept_for_research: u64,
-    /// Households erased because no member was left (or would be, in a dry run).
+    /// Households whose case file was erased (or would be, in a dry run).
     pub households_removed: u64,
 }
 
@@ -153,7 +134,7 @@ pub struct HouseholdGallring {
     pub household_id: Uuid,
     /// Its members who were (would be) erased.
     pub members_due: u64,
-    /// Whether the household itself was (would be) erased.
+    /// Whether the household itself was (would be) erased; always true, as files are decided as a whole.
     pub household_removed: bool,
 }
 
@@ -293,7 +274,7 @@ async fn last_entry(conn: &impl ConnectionTrait, row: &household::Model) -> Serv
     Ok(last)
 }
 
-/// Assesses one household's members and, when `erase_as` is given, erases those due.
+/// Assesses one household's case file as a whole and, when `erase_as` is given and it is due, erases it.
 async fn assess_household(
     conn: &impl ConnectionTrait,
     row: &household::Model,
@@ -301,53 +282,40 @@ async fn assess_household(
     erase_as: Option<&CallContext>,
 ) -> ServiceResult<HouseholdOutcome> {
     let members = member::Entity::find().filter(member::Column::HouseholdId.eq(row.id)).all(conn).await?;
-    let last_entry = last_entry(conn, row).await?;
-    let mut outcome = HouseholdOutcome::default();
-    let mut remaining = members.len();
+    let mut birth_days = Vec::with_capacity(members.len());
     for person in &members {
         let Some(day) = Personnummer::parse(&person.personnummer).ok().map(|p| p.birth_day_of_month()) else {
             // Never erase what cannot be assessed; the identifier is internal, not the number.
-            tracing::warn!(member_id = %person.id, "gallring: stored identity number unreadable; member kept");
-            continue;
+            tracing::warn!(household_id = %row.id, "gallring: a stored identity number is unreadable; file kept");
+            return Ok(HouseholdOutcome::default());
         };
-        let decision =
-            retention::assess(last_entry, day, today).map_err(|error| internal(format!("gallring: {error}")))?;
-        match decision {
-            RetentionDecision::KeptForResearch => outcome.members_kept_for_research += 1,
-            RetentionDecision::NotDue { .. } => {}
-            RetentionDecision::Due { .. } => {
-                outcome.members_due += 1;
-                remaining -= 1;
-                if let Some(context) = erase_as {
-                    erase_member(conn, context, person.id).await?;
-                }
-            }
-        }
+        birth_days.push(day);
     }
-
-    if remaining == 0 {
-        outcome.household_removed = true;
-        if let Some(context) = erase_as {
-            for table in HOUSEHOLD_TABLES {
-                delete_rows(conn, table, HOUSEHOLD_COLUMN, row.id).await?;
+    let last_entry = last_entry(conn, row).await?;
+    let decision = retention::assess(&row.kommun, last_entry, &birth_days, today)
+        .map_err(|error| internal(format!("gallring: {error}")))?;
+    let count = members.len() as u64;
+    let mut outcome = HouseholdOutcome::default();
+    match decision {
+        RetentionDecision::KeptForResearch(_) => outcome.members_kept_for_research = count,
+        RetentionDecision::NotDue { .. } => {}
+        RetentionDecision::Due { .. } => {
+            outcome.members_due = count;
+            outcome.household_removed = true;
+            if let Some(context) = erase_as {
+                for table in HOUSEHOLD_TABLES {
+                    delete_rows(conn, table, HOUSEHOLD_COLUMN, row.id).await?;
+                }
+                for person in &members {
+                    member::Entity::delete_by_id(person.id).exec(conn).await?;
+                    audit::record(conn, context, "household_member", &person.id.to_string(), Outcome::Erased).await?;
+                }
+                household::Entity::delete_by_id(row.id).exec(conn).await?;
+                audit::record(conn, context, "household", &row.id.to_string(), Outcome::Erased).await?;
             }
-            household::Entity::delete_by_id(row.id).exec(conn).await?;
-            audit::record(conn, context, "household", &row.id.to_string(), Outcome::Erased).await?;
         }
     }
     Ok(outcome)
-}
-
-/// Erases one member's row and every row that belongs to the member, audited.
-async fn erase_member(conn: &impl ConnectionTrait, context: &CallContext, member_id: Uuid) -> ServiceResult<()> {
-    for table in HOUSEHOLD_TABLES {
-        if let Belongs::ToMember(column) = table.belongs {
-            delete_rows(conn, table, column, member_id).await?;
-        }
-    }
-    member::Entity::delete_by_id(member_id).exec(conn).await?;
-    audit::record(conn, context, "household_member", &member_id.to_string(), Outcome::Erased).await?;
-    Ok(())
 }
 
 /// Deletes the rows of `table` whose `column` is `id`, and their outbound deliveries first.
