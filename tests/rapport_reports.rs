@@ -6,7 +6,7 @@
 mod common;
 mod rapport_support;
 
-use common::TestSuite;
+use common::{KOMMUN, TestSuite, eventually, new_request_id};
 use rapport_support::{FED_KOMMUN, Feeder, date, granted, money, month, month_period, shown, suppressed, year_period};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -474,4 +474,163 @@ async fn reports_reject_bad_periods_and_unauthorised_callers() {
         .expect_err("a socialsekreterare does not read management reports");
     assert_eq!(status.code(), Code::PermissionDenied);
     suite.shutdown().await;
+}
+
+/// Plans and pays through bistand a granted month of `household`: 2021's riksnorm for a single adult
+/// (3 160 kr personal costs + 1 020 kr common household costs for one person) plus 5 000 kr housing = 9 180 kr.
+async fn pay_month(suite: &TestSuite, household: &bistand::Household, (year, m): (i32, i32), paid_day: i32) -> i64 {
+    let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+    let application = client
+        .create_application(bistand::CreateApplicationRequest {
+            request_id: new_request_id(),
+            application: Some(bistand::Application {
+                household_id: household.household_id.clone(),
+                month: month(year, m),
+                cost_lines: vec![bistand::CostLine {
+                    kind: bistand::CostKind::Housing as i32,
+                    claimed: money(500_000),
+                    ..Default::default()
+                }],
+                income_verified: true,
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("application")
+        .into_inner()
+        .application
+        .expect("application");
+    let decision = client
+        .decide_application(bistand::DecideApplicationRequest {
+            request_id: new_request_id(),
+            application_id: application.application_id,
+            outcome: bistand::DecisionOutcome::Granted as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("decision")
+        .into_inner()
+        .decision
+        .expect("decision");
+    let paid_on = date(year, m, paid_day);
+    let payment = client
+        .create_payment(bistand::CreatePaymentRequest {
+            request_id: new_request_id(),
+            decision_id: decision.decision_id,
+            planned_on: paid_on,
+        })
+        .await
+        .expect("plan")
+        .into_inner()
+        .payment
+        .expect("payment");
+    let paid = client
+        .mark_payment_paid(bistand::MarkPaymentPaidRequest { payment_id: payment.payment_id, paid_on })
+        .await
+        .expect("paid")
+        .into_inner()
+        .payment
+        .expect("payment");
+    paid.amount.expect("amount").ore
+}
+
+/// The sequence of bistand's budget event announcing `allocated` for `year` as of December (the last event
+/// SetBudget appends for a past year).
+async fn budget_event_sequence(suite: &TestSuite, year: i32, allocated: i64) -> u64 {
+    use futures::StreamExt;
+    use prost::Message;
+    let mut stream = suite
+        .bistand(Role::System, KOMMUN)
+        .stream_changes(bistand::StreamChangesRequest { after_sequence: 0 })
+        .await
+        .expect("stream")
+        .into_inner();
+    let find = async {
+        while let Some(item) = stream.next().await {
+            let event = item.expect("event").event.expect("event");
+            let Some(payload) = event.payload.as_ref().filter(|p| p.type_url.ends_with("BudgetStatusEvent")) else {
+                continue;
+            };
+            let budget = bistand::BudgetStatusEvent::decode(payload.value.as_slice()).expect("budget event");
+            if budget.year == year && budget.as_of == month(year, 12) && budget.allocated == money(allocated) {
+                return event.sequence;
+            }
+        }
+        panic!("the feed ended without the budget event");
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), find).await.expect("the budget event is on the feed")
+}
+
+/// The budget is set after the year's payments, as the demo does and as a committee that decides a year's
+/// budget late would: the management report of every month of that year shows the allocated budget, paid to
+/// date and bistand's forecast as it stood at that month, against the budget.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_against_it() {
+    for backend in common::backends() {
+        let suite = TestSuite::spawn(backend).await;
+        let household = suite
+            .bistand(Role::Socialsekreterare, KOMMUN)
+            .create_household(bistand::CreateHouseholdRequest {
+                request_id: new_request_id(),
+                household: Some(bistand::Household {
+                    members: vec![common::member(
+                        &trappan::demo::demo_personnummer(1985, 5, 10, 71),
+                        bistand::MemberRole::Applicant,
+                    )],
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("household")
+            .into_inner()
+            .household
+            .expect("household");
+        // 9 180 kr paid for March 2021 and for August 2021; nothing in 2020, so the forecast is the linear
+        // run rate: paid to date / months counted × 12.
+        assert_eq!(pay_month(&suite, &household, (2021, 3), 20).await, 918_000);
+        assert_eq!(pay_month(&suite, &household, (2021, 8), 20).await, 918_000);
+        // The committee's budget for 2021, set afterwards: 36 720 kr.
+        let allocated = 3_672_000;
+        suite
+            .bistand(Role::Enhetschef, KOMMUN)
+            .set_budget(bistand::SetBudgetRequest { year: 2021, allocated: money(allocated) })
+            .await
+            .expect("budget set");
+        let sequence = budget_event_sequence(&suite, 2021, allocated).await;
+        let mut rapport_client = suite.rapport(Role::Enhetschef, KOMMUN);
+        eventually("rapport has applied bistand's budget event", || {
+            let mut client = rapport_client.clone();
+            async move {
+                let feeds = client.get_feed_status(rapport::GetFeedStatusRequest {}).await.expect("status");
+                feeds.into_inner().feeds.iter().any(|f| f.producer == "bistand" && f.applied_sequence >= sequence)
+            }
+        })
+        .await;
+
+        // (month, paid to date, forecast, forecast vs budget), by hand:
+        // March:  9 180 kr; 9 180 / 3 × 12 = 36 720 kr;  (36 720 − 36 720) / 36 720 =   0,0 %
+        // May:    9 180 kr; 9 180 / 5 × 12 = 22 032 kr;  (22 032 − 36 720) / 36 720 = −40,0 %
+        // August: 18 360 kr; 18 360 / 8 × 12 = 27 540 kr; (27 540 − 36 720) / 36 720 = −25,0 %
+        for (m, paid_to_date, forecast, against_budget) in [
+            (3, "9\u{a0}180\u{a0}kr", "36\u{a0}720\u{a0}kr", "0,0\u{a0}%"),
+            (5, "9\u{a0}180\u{a0}kr", "22\u{a0}032\u{a0}kr", "\u{2212}40,0\u{a0}%"),
+            (8, "18\u{a0}360\u{a0}kr", "27\u{a0}540\u{a0}kr", "\u{2212}25,0\u{a0}%"),
+        ] {
+            let html = rapport_client
+                .get_management_report(rapport::GetManagementReportRequest { month: month(2021, m) })
+                .await
+                .expect("management report")
+                .into_inner()
+                .html;
+            for (label, value) in [
+                ("Budget för året", "36\u{a0}720\u{a0}kr"),
+                ("Utbetalt hittills i år", paid_to_date),
+                ("Prognos för året", forecast),
+                ("Prognos mot budget", against_budget),
+            ] {
+                assert!(html.contains(&format!("<td>{label}</td><td>{value}</td>")), "2021-{m:02}: {label} {value}");
+            }
+        }
+        suite.shutdown().await;
+    }
 }

@@ -71,11 +71,7 @@ pub struct HouseholdTable {
 /// flow also carries `household_id` itself, so no row is reachable only through another one and none is
 /// left orphaned when its parent goes.
 pub const HOUSEHOLD_TABLES: &[HouseholdTable] = &[
-    HouseholdTable {
-        table: "claim",
-        entry_columns: &[EntryColumn::Timestamp("created_at")],
-        has_deliveries: false,
-    },
+    HouseholdTable { table: "claim", entry_columns: &[EntryColumn::Timestamp("created_at")], has_deliveries: false },
     HouseholdTable {
         table: "payment",
         entry_columns: &[

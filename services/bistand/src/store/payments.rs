@@ -395,10 +395,19 @@ impl BudgetPosition {
     }
 }
 
-/// The budget position of `year` counted up to `as_of` (default: this month for the current year, December
-/// for a past year, January for a future one). The forecast is `domain::forecast`: the seasonal ratio when
-/// last year had payments in the same months, otherwise the linear run rate. Payments count in the month they
-/// were paid; stopped and planned payments never count.
+/// The last month of `year` counted on `today`: this month for the current year, December for a past year,
+/// January for a future one.
+fn counted_through(year: i32, today: NaiveDate) -> ServiceResult<YearMonth> {
+    if year == today.year() {
+        return Ok(YearMonth::of(today));
+    }
+    let month = if year < today.year() { 12 } else { 1 };
+    YearMonth::new(year, month).map_err(|_| ServiceError::invalid("year", "out of range"))
+}
+
+/// The budget position of `year` counted up to `as_of` (default: [`counted_through`] today). The forecast is
+/// `domain::forecast`: the seasonal ratio when last year had payments in the same months, otherwise the linear
+/// run rate. Payments count in the month they were paid; stopped and planned payments never count.
 pub async fn budget_status(
     conn: &impl ConnectionTrait,
     kommun: &str,
@@ -408,11 +417,7 @@ pub async fn budget_status(
 ) -> ServiceResult<BudgetPosition> {
     let as_of = match as_of {
         Some(month) => month,
-        None if year == today.year() => YearMonth::of(today),
-        None if year < today.year() => {
-            YearMonth::new(year, 12).map_err(|_| ServiceError::invalid("year", "out of range"))?
-        }
-        None => YearMonth::new(year, 1).map_err(|_| ServiceError::invalid("year", "out of range"))?,
+        None => counted_through(year, today)?,
     };
     let budget = budget::Entity::find()
         .filter(budget::Column::Kommun.eq(kommun))
@@ -474,7 +479,11 @@ pub async fn budget_status(
     })
 }
 
-/// Sets (or replaces) the allocated budget of a year, with the budget event.
+/// Sets (or replaces) the allocated budget of a year, with one budget event per month counted so far
+/// (January up to [`counted_through`] today). The allocated budget is the year's, not a month's: a report for
+/// any month of the year (rapport keeps the latest position up to each month) must show the budget as now set
+/// and the forecast as it stood at that month, also when the budget is set after the year's payments (a budget
+/// set in December for the past year, a revised budget mid-year).
 pub async fn set_budget(
     db: &DatabaseConnection,
     context: &CallContext,
@@ -520,7 +529,13 @@ pub async fn set_budget(
         }
     };
     audit::record(&txn, context, "budget", &id.to_string(), Outcome::Updated).await?;
-    let position = budget_status(&txn, context.kommun(), year, None, today).await?;
+    let through = counted_through(year, today)?;
+    for month in 1..through.month() {
+        let as_of = YearMonth::new(year, month).map_err(|_| ServiceError::invalid("year", "out of range"))?;
+        let earlier = budget_status(&txn, context.kommun(), year, Some(as_of), today).await?;
+        outbox::append(&txn, &context.caller.kommun, &earlier.event()).await?;
+    }
+    let position = budget_status(&txn, context.kommun(), year, Some(through), today).await?;
     outbox::append(&txn, &context.caller.kommun, &position.event()).await?;
     txn.commit().await?;
     Ok(position)
