@@ -82,8 +82,8 @@ impl MigratorTrait for Migrator {
             Box::new(trappan_platform::store::PlatformTables),
             Box::new(ReportTables),
             Box::new(facts::FactTables),
-            Box::new(migration_unemployment_importer::UnemploymentImporter),
             Box::new(trappan_platform::store::FeedPositions),
+            Box::new(migration_unemployment_importer::UnemploymentImporter),
         ]
     }
 }
