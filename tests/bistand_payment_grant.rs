@@ -50,19 +50,7 @@ struct Month {
 
 async fn decided_month(client: &mut Client, serial: u32) -> Month {
     let number = trappan::demo::demo_personnummer(1985, 5, 10, serial % 1000);
-    let household = client
-        .create_household(bistand::CreateHouseholdRequest {
-            request_id: new_request_id(),
-            household: Some(bistand::Household {
-                members: vec![common::member(&number, bistand::MemberRole::Applicant)],
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("household")
-        .into_inner()
-        .household
-        .expect("household");
+    let household = common::applicant_household(client, &number).await;
     let apply = |housing_kr: i64, supersedes: String| bistand::CreateApplicationRequest {
         request_id: new_request_id(),
         application: Some(bistand::Application {

@@ -26,19 +26,7 @@ async fn one_trace_covers_bistand_to_insatser() {
         request
     };
     let mut client = suite.bistand(Role::Socialsekreterare, common::KOMMUN);
-    let household = client
-        .create_household(bistand::CreateHouseholdRequest {
-            request_id: common::new_request_id(),
-            household: Some(bistand::Household {
-                members: vec![common::member("811218-9876", bistand::MemberRole::Applicant)],
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("household")
-        .into_inner()
-        .household
-        .expect("household");
+    let household = common::applicant_household(&mut client, "811218-9876").await;
     let member_id = household.members[0].member_id.clone();
     client
         .record_consent(bistand::RecordConsentRequest {

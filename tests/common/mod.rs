@@ -223,19 +223,7 @@ impl TestSuite {
     /// insatser; returns bistand's referral once insatser has it.
     pub async fn referred(&self, serial: u32, scopes: &[bistand::ConsentScope]) -> bistand::Referral {
         let mut client = self.bistand(Role::Socialsekreterare, KOMMUN);
-        let household = client
-            .create_household(bistand::CreateHouseholdRequest {
-                request_id: new_request_id(),
-                household: Some(bistand::Household {
-                    members: vec![member(&number((1990, 6, 14, serial)), bistand::MemberRole::Applicant)],
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("household")
-            .into_inner()
-            .household
-            .expect("household");
+        let household = applicant_household(&mut client, &number((1990, 6, 14, serial))).await;
         client
             .record_consent(bistand::RecordConsentRequest {
                 request_id: new_request_id(),
@@ -365,6 +353,23 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("timed out waiting for: {what}");
+}
+
+/// Registers a household of one applicant with identity number `number`, as bistand answers it.
+pub async fn applicant_household(client: &mut BistandServiceClient<Authed>, number: &str) -> bistand::Household {
+    client
+        .create_household(bistand::CreateHouseholdRequest {
+            request_id: new_request_id(),
+            household: Some(bistand::Household {
+                members: vec![member(number, bistand::MemberRole::Applicant)],
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("household")
+        .into_inner()
+        .household
+        .expect("household")
 }
 
 /// A household member with test names, a member since January 2020.
