@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF_VERSION := 1.75.0
 TOOLS := .tools
 
-.PHONY: run test lint fmt build image k8s-check buf bench loadgen
+.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen
 
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
@@ -28,6 +28,11 @@ bench:
 loadgen:
 	cargo build --release --bin trappan
 	target/release/trappan loadgen
+
+## make test-slow: the long tests (CI runs them after make test): 2 000 rounds of racing payments and
+## omprövningar on PostgreSQL, checking that no month is paid above its standing grant.
+test-slow:
+	cargo test --test bistand_payment_grant -- --ignored
 
 ## make lint: formatting, clippy and buf lint of the contracts.
 lint: buf
