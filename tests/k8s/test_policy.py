@@ -383,6 +383,32 @@ class TestOverlays(unittest.TestCase):
                         self.assertEqual(ref["valueFrom"]["secretKeyRef"], {"name": f"{svc}-db-app", "key": "uri"},
                                          f"{obj['kind']}/{obj['metadata']['name']}")
 
+    def test_prod_database_connections_verify_the_server(self):
+        """Production refuses a database connection below sslmode=verify-full; every workload of every prod
+        overlay that connects to a store gets it, and with CNPG the cluster's CA is mounted where
+        PGSSLROOTCERT points."""
+        for overlay in ("prod", "prod-cnpg", "prod-otel"):
+            objs = render(overlay)
+            for obj, tpl in workloads(objs):
+                for _, c in containers(tpl):
+                    env = env_map(c)
+                    if not any(name.endswith("__DATABASE_URL") for name in env):
+                        continue
+                    where = f"{overlay}: {obj['kind']}/{obj['metadata']['name']}"
+                    sslmode = env.get("PGSSLMODE", {}).get("value")
+                    for src in c.get("envFrom") or []:
+                        if sslmode is None and "configMapRef" in src:
+                            sslmode = (find(objs, "ConfigMap", src["configMapRef"]["name"]).get("data") or {}).get(
+                                "PGSSLMODE")
+                    self.assertEqual(sslmode, "verify-full", where)
+                    if overlay == "prod-cnpg":
+                        root = env["PGSSLROOTCERT"]["value"]
+                        mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts") or []}
+                        volume = mounts.get(str(Path(root).parent))
+                        self.assertIsNotNone(volume, f"{where}: {root} is not mounted")
+                        volumes = {v["name"]: v for v in tpl["spec"].get("volumes") or []}
+                        self.assertRegex(volumes[volume]["secret"]["secretName"], r"^[a-z]+-db-ca$", where)
+
     def test_otel_collector(self):
         for overlay in ("prod-otel", "dev-otel"):
             objs = render(overlay)

@@ -324,6 +324,10 @@ impl Settings {
         if let Some(path) = file {
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
         }
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        // libpq's variable, which sqlx honours too: a Kubernetes manifest can ask for TLS without rewriting a
+        // database URL it only has as a secret.
+        let pg_sslmode = env.iter().find(|(key, _)| key == "PGSSLMODE").map(|(_, value)| value.clone());
         let env_map = env
             .into_iter()
             .filter(|(key, _)| key.starts_with("TRAPPAN__"))
@@ -340,11 +344,11 @@ impl Settings {
         );
         let settings: Settings =
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
-        settings.validate()?;
+        settings.validate(pg_sslmode.as_deref())?;
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&self, pg_sslmode: Option<&str>) -> Result<(), ConfigError> {
         let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}`: {why}")));
         if self.server.max_concurrent_requests == 0 {
             return fail("server.max_concurrent_requests", "must be at least 1");
@@ -360,6 +364,18 @@ impl Settings {
                 && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
             {
                 return fail(&format!("{kind}.database_url"), "must start with sqlite:, postgres:// or postgresql://");
+            }
+            if let Some(url) = self.database_url_setting(kind)
+                && self.environment == Environment::Production
+                && !url.starts_with("sqlite:")
+                && !verifies_the_server(url, pg_sslmode)
+            {
+                return fail(
+                    &format!("{kind}.database_url"),
+                    "must carry sslmode=verify-full when environment = \"production\": the connection carries \
+                     identity numbers and case data, so it is encrypted and the server's certificate and host name \
+                     are checked",
+                );
             }
         }
         for (key, url) in [
@@ -487,6 +503,19 @@ impl Settings {
     }
 }
 
+/// Whether a PostgreSQL connection will be encrypted to a server whose certificate and host name are verified
+/// (`sslmode=verify-full`): from the URL's `sslmode` (sqlx's spelling `ssl-mode` too), which wins, or else from
+/// `PGSSLMODE`. `require` encrypts but would accept any server that answers on the address, which is why
+/// production asks for more.
+fn verifies_the_server(url: &str, pg_sslmode: Option<&str>) -> bool {
+    let Ok(url) = url::Url::parse(url) else { return false };
+    let in_url = url.query_pairs().find(|(key, _)| key == "sslmode" || key == "ssl-mode").map(|(_, value)| value);
+    match in_url {
+        Some(mode) => mode.eq_ignore_ascii_case("verify-full"),
+        None => pg_sslmode.is_some_and(|mode| mode.eq_ignore_ascii_case("verify-full")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,6 +618,52 @@ mod tests {
         )
         .expect("production with the identity provider's keys");
         assert_eq!(settings.environment, Environment::Production);
+    }
+
+    #[test]
+    fn production_refuses_a_database_connection_that_does_not_verify_the_server() {
+        let production = |url: &str| {
+            Settings::load_from(
+                None,
+                env(&[
+                    ("TRAPPAN__ENVIRONMENT", "production"),
+                    ("TRAPPAN__AUTH__MODE", "keys"),
+                    ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+                    ("TRAPPAN__BISTAND__DATABASE_URL", url),
+                ]),
+            )
+        };
+        for url in [
+            "postgres://bistand@db.example:5432/bistand",
+            "postgres://bistand@db.example:5432/bistand?sslmode=require",
+            "postgres://bistand@db.example:5432/bistand?sslmode=verify-ca",
+        ] {
+            let err = production(url).expect_err(url);
+            assert!(err.to_string().contains("`bistand.database_url`"), "{err}");
+            assert!(err.to_string().contains("sslmode=verify-full"), "{err}");
+        }
+        production("postgres://bistand@db.example:5432/bistand?sslmode=verify-full&sslrootcert=/etc/ca.crt")
+            .expect("verify-full");
+        production("postgresql://bistand@db.example/bistand?ssl-mode=VERIFY-FULL").expect("sqlx's spelling");
+        let with_variable = |sslmode: &str, url: &str| {
+            Settings::load_from(
+                None,
+                env(&[
+                    ("TRAPPAN__ENVIRONMENT", "production"),
+                    ("TRAPPAN__AUTH__MODE", "keys"),
+                    ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+                    ("TRAPPAN__BISTAND__DATABASE_URL", url),
+                    ("PGSSLMODE", sslmode),
+                ]),
+            )
+        };
+        with_variable("verify-full", "postgres://app@bistand-db-rw:5432/bistand").expect("PGSSLMODE");
+        with_variable("verify-full", "postgres://app@bistand-db-rw:5432/bistand?sslmode=disable")
+            .expect_err("the URL's weaker mode wins over PGSSLMODE");
+        with_variable("prefer", "postgres://app@bistand-db-rw:5432/bistand").expect_err("PGSSLMODE=prefer");
+        let development =
+            Settings::load_from(None, env(&[("TRAPPAN__BISTAND__DATABASE_URL", "postgres://root@127.0.0.1/bistand")]));
+        development.expect("development may connect without TLS");
     }
 
     #[test]
