@@ -148,3 +148,94 @@ async fn sigterm_drains_and_loses_nothing_acknowledged() {
         "every acknowledged household is stored"
     );
 }
+
+/// A TCP relay to the test PostgreSQL server that the test can cut and restore, standing in for a database
+/// that restarts or drops off the network.
+struct Relay {
+    port: u16,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    _accept: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn to(target: String) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let connections = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (is_cut, open) = (cut.clone(), connections.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if is_cut.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is closed at once
+                }
+                let target = target.clone();
+                open.lock().expect("lock").push(tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                }));
+            }
+        });
+        Relay { port, cut, connections, _accept: accept }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for connection in self.connections.lock().expect("lock").drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+async fn serving(suite: &common::TestSuite, kind: ServiceKind) -> bool {
+    let mut health = HealthClient::new(suite.channel(kind));
+    let answer = health.check(HealthCheckRequest { service: String::new() }).await;
+    answer.is_ok_and(|answer| answer.into_inner().status == ServingStatus::Serving as i32)
+}
+
+/// A database that goes away under a serving service: health turns NOT_SERVING, calls fail at once with
+/// UNAVAILABLE (not INTERNAL, not a 30 s wait for a connection), and when the database is back the service
+/// serves again by itself, without a restart.
+#[tokio::test]
+async fn postgres_lost_and_back_turns_health_and_recovers_without_a_restart() {
+    use trappan_api::bistand::v1 as bistand;
+    use trappan_platform::testing::{Backend, POSTGRES_URL_VAR, backends};
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let server = url::Url::parse(&std::env::var(POSTGRES_URL_VAR).expect("set")).expect("a URL");
+    let target = format!("{}:{}", server.host_str().expect("a host"), server.port().unwrap_or(5432));
+    let relay = Relay::to(target).await;
+    let port = relay.port;
+    let suite = common::TestSuite::spawn_with(Backend::Postgres, |settings| {
+        let mut url = url::Url::parse(settings.bistand.database_url.as_deref().expect("set")).expect("a URL");
+        url.set_port(Some(port)).expect("a port");
+        settings.bistand.database_url = Some(url.to_string());
+    })
+    .await;
+    let mut client = suite.bistand(Role::Socialsekreterare, common::KOMMUN);
+    common::applicant_household(&mut client, &common::number((1985, 3, 12, 1))).await;
+
+    relay.cut();
+    common::eventually_within("NOT_SERVING while the store is unreachable", Duration::from_secs(30), || async {
+        !serving(&suite, ServiceKind::Bistand).await
+    })
+    .await;
+    let status = client.list_households(bistand::ListHouseholdsRequest::default()).await.expect_err("no store");
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+
+    relay.restore();
+    common::eventually_within("SERVING again once the store answers", Duration::from_secs(30), || async {
+        serving(&suite, ServiceKind::Bistand).await
+    })
+    .await;
+    let listed = client.list_households(bistand::ListHouseholdsRequest::default()).await.expect("served again");
+    assert_eq!(listed.into_inner().households.len(), 1, "what was stored before the outage is there");
+    suite.shutdown().await;
+}

@@ -213,6 +213,7 @@ async fn become_ready<D: ServiceDefinition>(
                 store.set_ready(connection);
                 set_health(&health, D::GRPC_NAME, ServingStatus::Serving).await;
                 tracing::info!(service = %D::KIND, "store ready; serving");
+                watch_store::<D>(store, health, shutdown).await;
                 return;
             }
             Err(error) => {
@@ -223,6 +224,42 @@ async fn become_ready<D: ServiceDefinition>(
                 }
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
+        }
+    }
+}
+
+/// How often a serving service checks that its store still answers.
+const STORE_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Keeps health true to the store after readiness: NOT_SERVING while the store does not answer (a database
+/// restarted, stopped, or cut off by the network), so Kubernetes stops routing calls to a replica that could
+/// only fail them, and calls fail fast meanwhile; SERVING again as soon as it answers, without a restart.
+async fn watch_store<D: ServiceDefinition>(store: Store, health: HealthReporter, mut shutdown: watch::Receiver<bool>) {
+    let mut reachable = true;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(STORE_CHECK_INTERVAL) => {}
+            changed = shutdown.changed() => if changed.is_err() { return },
+        }
+        // Draining owns the health status from here on.
+        if *shutdown.borrow() {
+            return;
+        }
+        let answers = store.answers().await;
+        if answers == reachable {
+            continue;
+        }
+        reachable = answers;
+        if *shutdown.borrow() {
+            return;
+        }
+        store.set_reachable(reachable);
+        if reachable {
+            set_health(&health, D::GRPC_NAME, ServingStatus::Serving).await;
+            tracing::info!(service = %D::KIND, "store reachable again; serving");
+        } else {
+            set_health(&health, D::GRPC_NAME, ServingStatus::NotServing).await;
+            tracing::warn!(service = %D::KIND, "store not reachable; not serving until it answers");
         }
     }
 }

@@ -42,6 +42,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     sea_orm::Database::connect(options).await
 }
 
+/// How long a store check waits for its answer before it counts the store as unreachable.
+const STORE_CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// PostgreSQL's limit on one statement: the default request timeout, so a statement never outlives its call.
 const STATEMENT_TIMEOUT: &str = "30s";
 /// PostgreSQL's limit on a transaction that sits idle between statements.
@@ -57,6 +60,9 @@ fn sqlite_path(url: &str) -> Option<&str> {
 #[derive(Clone, Default)]
 pub struct Store {
     connection: Arc<OnceLock<DatabaseConnection>>,
+    /// Set while the server's store check finds the store unreachable: calls then fail at once with
+    /// UNAVAILABLE instead of each waiting out the pool's acquire timeout.
+    unreachable: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -78,9 +84,27 @@ impl Store {
         let _ = self.connection.set(connection);
     }
 
-    /// The connection, or UNAVAILABLE while the store is not ready.
+    /// The connection, or UNAVAILABLE while the store is not ready or found unreachable.
     pub fn db(&self) -> Result<&DatabaseConnection, ServiceError> {
-        self.connection.get().ok_or_else(|| ServiceError::Unavailable("the store is not ready yet".into()))
+        let connection =
+            self.connection.get().ok_or_else(|| ServiceError::Unavailable("the store is not ready yet".into()))?;
+        if self.unreachable.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(ServiceError::Unavailable("the store is not reachable; try again".into()));
+        }
+        Ok(connection)
+    }
+
+    /// Records what the last store check found, so calls fail fast while the store is down.
+    pub fn set_reachable(&self, reachable: bool) {
+        self.unreachable.store(!reachable, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the store answers now: one round trip (`SELECT 1` on PostgreSQL), bounded so that a server
+    /// that accepts connections but never answers counts as down. Uses the connection even while it is
+    /// marked unreachable, since this is how it is found to be back.
+    pub async fn answers(&self) -> bool {
+        let Some(connection) = self.connection.get() else { return false };
+        matches!(tokio::time::timeout(STORE_CHECK_TIMEOUT, connection.ping()).await, Ok(Ok(())))
     }
 
     /// Whether the store is ready.
