@@ -82,7 +82,10 @@ class Suite:
     def token(self, role):
         if role not in self.tokens:
             command = [self.args.trappan, "token", "--role", role, "--kommun", self.args.kommun]
-            done = subprocess.run(command, capture_output=True, text=True)
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise Failed(f"`{' '.join(command)}`: {error}") from None
             if done.returncode != 0:
                 raise Failed(f"`{' '.join(command)}` failed: {done.stderr.strip()}")
             self.tokens[role] = done.stdout.strip()
