@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF_VERSION := 1.75.0
 TOOLS := .tools
 
-.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen
+.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen stubs
 
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
@@ -39,6 +39,11 @@ lint: buf
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(TOOLS)/node_modules/.bin/buf lint
+
+## make stubs: Python and TypeScript client stubs from proto/ into gen/python and gen/ts (git-ignored; tools from
+## PyPI and npm into .tools/); examples/python/walkthrough.py uses them.
+stubs:
+	bash scripts/stubs.sh
 
 buf:
 	@test -x $(TOOLS)/node_modules/.bin/buf || npm install --prefix $(TOOLS) --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)

@@ -29,3 +29,5 @@ fi
 cargo build --bin trappan
 cargo test --workspace --all-targets
 TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh
+# The Python example client against a suite of its own (make stubs, then examples/python/walkthrough.py).
+TRAPPAN_BIN=target/debug/trappan bash scripts/example-client.sh
