@@ -622,17 +622,17 @@ mod tests {
 
     #[test]
     fn production_refuses_a_database_connection_that_does_not_verify_the_server() {
-        let production = |url: &str| {
-            Settings::load_from(
-                None,
-                env(&[
-                    ("TRAPPAN__ENVIRONMENT", "production"),
-                    ("TRAPPAN__AUTH__MODE", "keys"),
-                    ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
-                    ("TRAPPAN__BISTAND__DATABASE_URL", url),
-                ]),
-            )
+        let with_variable = |pg_sslmode: Option<&str>, url: &str| {
+            let mut pairs = vec![
+                ("TRAPPAN__ENVIRONMENT", "production"),
+                ("TRAPPAN__AUTH__MODE", "keys"),
+                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+                ("TRAPPAN__BISTAND__DATABASE_URL", url),
+            ];
+            pairs.extend(pg_sslmode.map(|mode| ("PGSSLMODE", mode)));
+            Settings::load_from(None, env(&pairs))
         };
+        let production = |url: &str| with_variable(None, url);
         for url in [
             "postgres://bistand@db.example:5432/bistand",
             "postgres://bistand@db.example:5432/bistand?sslmode=require",
@@ -645,22 +645,10 @@ mod tests {
         production("postgres://bistand@db.example:5432/bistand?sslmode=verify-full&sslrootcert=/etc/ca.crt")
             .expect("verify-full");
         production("postgresql://bistand@db.example/bistand?ssl-mode=VERIFY-FULL").expect("sqlx's spelling");
-        let with_variable = |sslmode: &str, url: &str| {
-            Settings::load_from(
-                None,
-                env(&[
-                    ("TRAPPAN__ENVIRONMENT", "production"),
-                    ("TRAPPAN__AUTH__MODE", "keys"),
-                    ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
-                    ("TRAPPAN__BISTAND__DATABASE_URL", url),
-                    ("PGSSLMODE", sslmode),
-                ]),
-            )
-        };
-        with_variable("verify-full", "postgres://app@bistand-db-rw:5432/bistand").expect("PGSSLMODE");
-        with_variable("verify-full", "postgres://app@bistand-db-rw:5432/bistand?sslmode=disable")
+        with_variable(Some("verify-full"), "postgres://app@bistand-db-rw:5432/bistand").expect("PGSSLMODE");
+        with_variable(Some("verify-full"), "postgres://app@bistand-db-rw:5432/bistand?sslmode=disable")
             .expect_err("the URL's weaker mode wins over PGSSLMODE");
-        with_variable("prefer", "postgres://app@bistand-db-rw:5432/bistand").expect_err("PGSSLMODE=prefer");
+        with_variable(Some("prefer"), "postgres://app@bistand-db-rw:5432/bistand").expect_err("PGSSLMODE=prefer");
         let development =
             Settings::load_from(None, env(&[("TRAPPAN__BISTAND__DATABASE_URL", "postgres://root@127.0.0.1/bistand")]));
         development.expect("development may connect without TLS");
