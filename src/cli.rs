@@ -219,7 +219,7 @@ async fn report(
 }
 
 async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
-    let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let today = today.unwrap_or_else(trappan_platform::clock::today);
     let db = trappan_platform::store::connect(&settings.database_url(ServiceKind::Bistand)).await?;
     let progress = Progress::uncounted("gallring");
     let report = trappan_bistand::store::gallring::run_gallring(&db, today, dry_run).await?;

@@ -602,7 +602,7 @@ impl BistandService for BistandApi {
     ) -> Result<Response<api::RunGallringResponse>, Status> {
         let context = context(&request)?;
         let body = request.get_ref();
-        let today = chrono::Utc::now().date_naive();
+        let today = trappan_platform::clock::today();
         let as_of = match body.as_of.as_ref() {
             None => today,
             Some(date) => parse_date(Some(date), "as_of")?,

@@ -119,7 +119,7 @@ fn parse_referral(request: &api::ReceiveReferralRequest) -> Result<NewParticipan
             family_name,
             source,
             report_back_allowed: request.report_back_allowed,
-            registered_on: path::today(),
+            registered_on: trappan_platform::clock::today(),
             born_abroad: None,
         }),
         _ => Err(ServiceError::InvalidArgument(violations)),
@@ -462,7 +462,9 @@ impl InsatserService for InsatserApi {
         let body = request.get_ref();
         let mut violations = Vec::new();
         let as_of = collect(
-            body.as_of.as_ref().map_or(Ok(path::today()), |d| trappan_platform::grpc::parse_date(Some(d), "as_of")),
+            body.as_of
+                .as_ref()
+                .map_or(Ok(trappan_platform::clock::today()), |d| trappan_platform::grpc::parse_date(Some(d), "as_of")),
             &mut violations,
         )?;
         let participant_id = if body.participant_id.is_empty() {
@@ -516,7 +518,7 @@ impl InsatserService for InsatserApi {
             .into_iter()
             .map(|row| {
                 path::to_api_follow_up(store::follow_ups::FollowUpView {
-                    state: store::follow_ups::state_on(&row, &rules.follow_up, path::today()),
+                    state: store::follow_ups::state_on(&row, &rules.follow_up, trappan_platform::clock::today()),
                     coordinator: participant.coordinator.clone(),
                     row,
                 })

@@ -12,6 +12,7 @@
 //! - [`client`]: calls to the other services with a service token.
 //! - [`server`]: health, reflection, load shedding, timeouts and graceful shutdown.
 //! - [`personnummer`]: Swedish personal identity numbers, parsed once at the edge.
+//! - [`clock`]: municipal time (Europe/Stockholm): the one "today" of every service.
 //! - [`grpc`]: small conversions between contract types and domain types.
 //! - [`csv_file`]: the CSV files users upload, read one way.
 //! - `testing` (feature `testing`, for tests only): a real database per test, on SQLite or PostgreSQL.
@@ -19,6 +20,7 @@
 pub mod audit;
 pub mod auth;
 pub mod client;
+pub mod clock;
 pub mod config;
 #[cfg(test)]
 mod config_docs;

@@ -30,7 +30,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Local, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
 /// Why a written identity number was refused; messages never contain the input itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +90,7 @@ enum Separator {
 impl Personnummer {
     /// Parses any accepted form, inferring the century of short forms from today's local date.
     pub fn parse(input: &str) -> Result<Self, PersonnummerError> {
-        Self::parse_at(input, Local::now().date_naive())
+        Self::parse_at(input, crate::clock::today())
     }
 
     /// The personnummer of a person born on `birth` with birth serial `serial` (0–999), its check digit

@@ -6,6 +6,7 @@ use tonic::{Request, Response, Status};
 use trappan_api::common::v1 as common;
 use trappan_api::ungsam::v1::{self as api, ungsam_service_server::UngsamService};
 use trappan_platform::auth::context;
+use trappan_platform::clock::today;
 use trappan_platform::error::{FieldViolation, ServiceError};
 use trappan_platform::grpc::{parse_date, parse_request_id, parse_uuid, required_text, to_date, to_timestamp};
 use trappan_platform::outbox::FeedStream;
@@ -531,11 +532,6 @@ fn parse_joint_activity(
         }
         _ => Err(ServiceError::InvalidArgument(violations)),
     }
-}
-
-/// Today's date where the municipality is, as the identity-number parser reckons it.
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 #[tonic::async_trait]

@@ -109,7 +109,7 @@ async fn exit_aged_out_daily(context: ServiceContext) {
 
 async fn run_aged_out_exit(context: &ServiceContext) -> Result<(), trappan_platform::error::ServiceError> {
     let db = context.store.db()?;
-    let today = grpc::today();
+    let today = trappan_platform::clock::today();
     for kommun in store::kommuner_with_active_people(db).await? {
         let job = CallContext::system(kommun, "aged-out-exit");
         let exited = store::outreach::exit_aged_out(db, &job, today).await?;

@@ -31,14 +31,10 @@ use crate::store::history::{self, HistoryEntry};
 use crate::store::payments::{self, BudgetPosition, PaymentFilter};
 use crate::store::reports::{self, NewReport};
 use crate::store::{case_report, claim, payment};
+use trappan_platform::clock::today;
 
 /// Most cost or income lines an application may carry.
 const MAX_LINES: usize = 50;
-
-/// Today's date where the service runs.
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
 
 fn api_month(month: YearMonth) -> common::YearMonth {
     common::YearMonth { year: month.year(), month: i32::try_from(month.month()).unwrap_or(0) }

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use trappan_api::common::v1 as common;
 use trappan_api::insatser::v1 as api;
+use trappan_platform::clock::today;
 use trappan_platform::error::{FieldViolation, ServiceError};
 use trappan_platform::grpc::{parse_date, parse_request_id, parse_uuid, required_text, to_date, to_timestamp};
 use uuid::Uuid;
@@ -25,11 +26,6 @@ const LABEL_MAX_CHARS: usize = 200;
 const TEXT_MAX_CHARS: usize = 2000;
 /// The longest coordinator identifier the service accepts, in characters.
 const COORDINATOR_MAX_CHARS: usize = 100;
-
-/// Today, the default of every date a request may leave unset.
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 /// Parses an optional date that defaults to today and may not be in the future.
 pub fn date_or_today(value: Option<&common::Date>, field: &str) -> Result<NaiveDate, ServiceError> {
