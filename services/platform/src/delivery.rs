@@ -302,13 +302,13 @@ impl Dispatcher {
         reason: String,
     ) -> Result<(), DbErr> {
         use entity::Column;
-        // Only the id, routing and the receiver's status: deliveries' payloads are personal data.
-        tracing::warn!(id = %delivery.id, target_service = %delivery.target, kind = %delivery.kind, attempts, error = %reason, "delivery became a dead letter");
         let dead = entity::Entity::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
             .col_expr(Column::DeadAt, Expr::value(Some(chrono::Utc::now())))
-            .col_expr(Column::LastError, Expr::value(Some(reason)));
+            .col_expr(Column::LastError, Expr::value(Some(reason.clone())));
         if self.release(db, delivery, dead).await? {
+            // Only the id, routing and the receiver's status: deliveries' payloads are personal data.
+            tracing::warn!(id = %delivery.id, target_service = %delivery.target, kind = %delivery.kind, attempts, error = %reason, "delivery became a dead letter");
             dead_letter_counter().add(
                 1,
                 &[KeyValue::new("target", delivery.target.clone()), KeyValue::new("kind", delivery.kind.clone())],
