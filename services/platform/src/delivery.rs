@@ -544,6 +544,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_dead_letter_migration_reverts_and_reapplies() {
+        for backend in backends() {
+            let (_database, store) = migrated(backend).await;
+            let db = store.db().expect("ready");
+            DeliveryMigrator::down(db, Some(1)).await.expect("revert");
+            DeliveryMigrator::up(db, None).await.expect("reapply");
+            let id = enqueue_one(&store).await;
+            assert_eq!(row(&store, id).await.dead_at, None, "{backend:?}");
+        }
+    }
+
+    #[tokio::test]
     async fn a_permanent_refusal_is_a_dead_letter_after_one_attempt() {
         for backend in backends() {
             let (_database, store) = migrated(backend).await;
