@@ -109,6 +109,15 @@ pub enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Lists, retries or discards a service's dead letters: outbound deliveries refused permanently or out
+    /// of attempts, which are never retried by themselves.
+    Deadletters {
+        /// bistand, insatser, ungsam or rapport.
+        service: String,
+        /// What to do with them.
+        #[command(subcommand)]
+        action: DeadLetterAction,
+    },
     /// Writes Socialstyrelsen's monthly register file of ekonomiskt bistånd for one municipality and month,
     /// read from bistand's store (audited as the system job). The file holds identity numbers: it is created
     /// readable by its owner only, and its content is never printed.
@@ -123,6 +132,35 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// What `trappan deadletters` does.
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterAction {
+    /// Prints id, kommun, target, kind, attempts, dead_at and last_error of each (never the payload).
+    List,
+    /// Puts dead letters back in the queue with a fresh set of attempts (the running service sends them).
+    Retry(DeadLetterSelection),
+    /// Gives dead letters up: they are kept, marked discarded, and never sent.
+    Discard(DeadLetterSelection),
+}
+
+/// One dead letter by id, or all of them.
+#[derive(Debug, clap::Args)]
+pub struct DeadLetterSelection {
+    /// The delivery's id, as `list` prints it.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub id: Option<uuid::Uuid>,
+    /// Every dead letter not yet discarded.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl DeadLetterSelection {
+    fn which(&self) -> trappan_platform::delivery::DeadLetters {
+        use trappan_platform::delivery::DeadLetters;
+        self.id.map_or(DeadLetters::All, DeadLetters::One)
+    }
 }
 
 fn kinds(service: &str) -> anyhow::Result<Vec<ServiceKind>> {
@@ -183,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
             }
             Command::Gallring { dry_run, today } => gallring(&settings, dry_run, today).await,
+            Command::Deadletters { service, action } => deadletters(&settings, &service, &action).await,
             Command::Report { kommun, month, out, rapport_url } => {
                 report(&settings, &kommun, &month, &out, rapport_url).await
             }
@@ -229,6 +268,39 @@ async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::Naiv
     println!("{prefix}members due: {}", report.members_due);
     println!("{prefix}members kept for research: {}", report.members_kept_for_research);
     println!("{prefix}households removed: {}", report.households_removed);
+    Ok(())
+}
+
+async fn deadletters(settings: &Settings, service: &str, action: &DeadLetterAction) -> anyhow::Result<()> {
+    use trappan_platform::delivery;
+    let kind = ServiceKind::parse(service)
+        .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}: use bistand, insatser, ungsam or rapport"))?;
+    let db = trappan_platform::store::connect(&settings.database_url(kind)).await?;
+    match action {
+        DeadLetterAction::List => {
+            println!("id\tkommun\ttarget\tkind\tattempts\tdead_at\tlast_error");
+            for dead in delivery::list_dead_letters(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    dead.id,
+                    dead.kommun,
+                    dead.target,
+                    dead.kind,
+                    dead.attempts,
+                    dead.dead_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                    dead.last_error.unwrap_or_default()
+                );
+            }
+        }
+        DeadLetterAction::Retry(selection) => {
+            let retried = delivery::retry_dead_letters(&db, selection.which()).await?;
+            println!("{kind}: {retried} dead letters back in the queue");
+        }
+        DeadLetterAction::Discard(selection) => {
+            let discarded = delivery::discard_dead_letters(&db, selection.which()).await?;
+            println!("{kind}: {discarded} dead letters discarded");
+        }
+    }
     Ok(())
 }
 

@@ -4,14 +4,15 @@
 //! [`crate::store::reports`]); this handler sends them until the receiver acknowledges. A receiver that
 //! is down, or not yet able to take the message (UNIMPLEMENTED), gets it later; a receiver answering
 //! FAILED_PRECONDITION says the consent that allowed reporting back was withdrawn: the message is
-//! cancelled and the participant gets nothing more sent back.
+//! cancelled and the participant gets nothing more sent back. Any other permanent refusal makes the
+//! message a dead letter for an operator at once.
 
 use prost::Message;
 use sea_orm::DbErr;
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Kommun;
-use trappan_platform::client::is_transient;
+use trappan_platform::client::{is_permanent, is_transient};
 use trappan_platform::delivery::{Attempt, DeliveryHandler, entity};
 use trappan_platform::server::ServiceContext;
 
@@ -40,9 +41,10 @@ fn judge<T>(receiver: &str, answer: Result<T, tonic::Status>) -> Attempt {
         Err(status) if is_transient(&status) || status.code() == tonic::Code::Unimplemented => {
             Attempt::Retry(format!("{receiver}: {}", status.code()))
         }
+        Err(status) if is_permanent(&status) => Attempt::Failed(format!("{receiver} refused: {}", status.code())),
         Err(status) => {
-            // A refusal that will not heal by itself: keep retrying slowly and make it visible to
-            // operators rather than dropping a report the receiving unit relies on.
+            // A refusal of no known kind (INTERNAL, UNAUTHENTICATED): it may heal, so keep retrying until
+            // the attempts run out, loudly, rather than dropping a report the receiving unit relies on.
             tracing::error!(code = ?status.code(), receiver, "a report was refused");
             Attempt::Retry(format!("{receiver} refused: {}", status.code()))
         }
@@ -114,7 +116,10 @@ mod tests {
                 "{code:?}"
             );
         }
-        // A refusal is kept and retried slowly, never dropped.
-        assert!(matches!(judge::<()>("ungsam", Err(tonic::Status::invalid_argument("x"))), Attempt::Retry(_)));
+        // A permanent refusal is a dead letter for an operator, never silently dropped.
+        assert!(matches!(judge::<()>("ungsam", Err(tonic::Status::invalid_argument("x"))), Attempt::Failed(_)));
+        assert!(matches!(judge::<()>("ungsam", Err(tonic::Status::not_found("x"))), Attempt::Failed(_)));
+        // Other refusals are retried until the attempts run out.
+        assert!(matches!(judge::<()>("ungsam", Err(tonic::Status::internal("x"))), Attempt::Retry(_)));
     }
 }

@@ -124,8 +124,9 @@ impl Peers {
 
     /// Delivers a referral to insatser for an outbound-delivery worker and judges the answer. bistand's
     /// referrals and Ungsam's handovers take this one path: the participant's id is the acknowledgement, a
-    /// peer that is down is tried later, and a refusal is kept retrying, loudly, rather than dropping what a
-    /// case worker was promised. `what` names the message for operators ("referral", "handover").
+    /// peer that is down is tried later, a permanent refusal becomes a dead letter for an operator at once,
+    /// and any other refusal is retried, loudly, until its attempts run out, rather than dropping what a case
+    /// worker was promised. `what` names the message for operators ("referral", "handover").
     pub async fn refer_to_insatser(
         &self,
         kommun: &Kommun,
@@ -139,6 +140,7 @@ impl Peers {
                 Attempt::Delivered(participant.into_bytes())
             }
             Err(status) if is_transient(&status) => Attempt::Retry(format!("insatser: {}", status.code())),
+            Err(status) if is_permanent(&status) => Attempt::Failed(format!("insatser refused: {}", status.code())),
             Err(status) => {
                 tracing::error!(code = ?status.code(), what, "insatser refused a delivery");
                 Attempt::Retry(format!("insatser refused: {}", status.code()))
@@ -165,6 +167,18 @@ pub fn is_transient(status: &tonic::Status) -> bool {
             | tonic::Code::Aborted
             | tonic::Code::Unknown
             | tonic::Code::Cancelled
+    )
+}
+
+/// Whether a peer refused a call in a way no retry changes (what it refers to is gone, or the request
+/// itself is wrong): an outbound delivery answered so becomes a dead letter at once.
+pub fn is_permanent(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::NotFound
+            | tonic::Code::FailedPrecondition
+            | tonic::Code::InvalidArgument
+            | tonic::Code::PermissionDenied
     )
 }
 

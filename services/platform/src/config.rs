@@ -83,6 +83,28 @@ pub struct Settings {
     /// Operator-loaded riksnorm tables for bistand.
     #[serde(default)]
     pub riksnorm: RiksnormSettings,
+    /// How the outbound delivery workers retry and share their queue.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+/// Limits of the outbound delivery queue ([`crate::delivery`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Failed attempts after which a delivery becomes a dead letter for an operator, instead of being
+    /// retried for ever; with the backoff capped at a minute, 20 attempts span about a quarter of an hour.
+    pub max_attempts: u32,
+    /// How long a worker's claim on a delivery lasts: longer than one attempt (the request timeout), so
+    /// two replicas never send the same message at once, yet short enough that a crashed replica's claims
+    /// are taken over soon.
+    pub claim_secs: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings { max_attempts: 20, claim_secs: 120 }
+    }
 }
 
 /// Where an operator puts riksnorm tables that add or replace years of the shipped ones.
@@ -298,6 +320,7 @@ impl Default for Settings {
                 log_filter: "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,h2=warn,tower=warn,hyper=warn".into(),
                 otlp_endpoint: None,
             },
+            delivery: DeliverySettings::default(),
             riksnorm: RiksnormSettings::default(),
         }
     }

@@ -88,7 +88,7 @@ pub async fn serve<D: ServiceDefinition>(
         settings: settings.clone(),
         store: store.clone(),
         feed: ChangeFeed::new(store.clone(), shutdown.clone()),
-        dispatcher: Dispatcher::new(store.clone()),
+        dispatcher: Dispatcher::new(store.clone(), settings.delivery.clone()),
         peers: Peers::new(&settings)?,
         shutdown: shutdown.clone(),
     };

@@ -155,6 +155,10 @@ enum OutboundDelivery {
     DeliveredAt,
     LastError,
     TraceContext,
+    ClaimedBy,
+    ClaimedUntil,
+    DeadAt,
+    DiscardedAt,
 }
 
 /// The migration that creates the shared tables; every service lists it first in its migrator.
@@ -298,6 +302,51 @@ impl MigrationTrait for FeedPositions {
         manager
             .alter_table(Table::alter().table(OutboxEvent::Table).drop_column(OutboxEvent::Position).to_owned())
             .await
+    }
+}
+
+/// The migration that lets several replicas share one delivery queue and bounds its retries
+/// ([`crate::delivery`]): a worker claims a delivery for a while before attempting it, and a delivery that
+/// cannot be delivered becomes a dead letter that an operator retries or discards, instead of being retried
+/// for ever.
+pub struct DeliveryDeadLetters;
+
+impl MigrationName for DeliveryDeadLetters {
+    fn name(&self) -> &str {
+        "m0001_platform_delivery_dead_letters"
+    }
+}
+
+/// The columns [`DeliveryDeadLetters`] adds, all nullable so existing rows stay pending and unclaimed.
+fn dead_letter_columns() -> [ColumnDef; 4] {
+    [
+        ColumnDef::new(OutboundDelivery::ClaimedBy).string().null().to_owned(),
+        ColumnDef::new(OutboundDelivery::ClaimedUntil).timestamp_with_time_zone().null().to_owned(),
+        ColumnDef::new(OutboundDelivery::DeadAt).timestamp_with_time_zone().null().to_owned(),
+        ColumnDef::new(OutboundDelivery::DiscardedAt).timestamp_with_time_zone().null().to_owned(),
+    ]
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeliveryDeadLetters {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        for column in dead_letter_columns() {
+            manager.alter_table(Table::alter().table(OutboundDelivery::Table).add_column(column).to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            OutboundDelivery::ClaimedBy,
+            OutboundDelivery::ClaimedUntil,
+            OutboundDelivery::DeadAt,
+            OutboundDelivery::DiscardedAt,
+        ] {
+            manager.alter_table(Table::alter().table(OutboundDelivery::Table).drop_column(column).to_owned()).await?;
+        }
+        Ok(())
     }
 }
 
