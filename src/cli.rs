@@ -109,6 +109,12 @@ pub enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Works with the services' audit logs.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Writes Socialstyrelsen's monthly register file of ekonomiskt bistånd for one municipality and month,
     /// read from bistand's store (audited as the system job). The file holds identity numbers: it is created
     /// readable by its owner only, and its content is never printed.
@@ -122,6 +128,21 @@ pub enum Command {
         /// The file to write (replaced if it exists).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+/// What `trappan audit` does.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Seals what is committed, then recomputes every municipality's hash chain and prints the first broken
+    /// link; exits non-zero when a chain is broken. Reads the stores directly.
+    Verify {
+        /// bistand, insatser, ungsam, rapport or all.
+        #[arg(long, default_value = "all")]
+        service: String,
+        /// Only this municipality's chain (4-digit kommunkod).
+        #[arg(long)]
+        kommun: Option<String>,
     },
 }
 
@@ -186,6 +207,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Report { kommun, month, out, rapport_url } => {
                 report(&settings, &kommun, &month, &out, rapport_url).await
             }
+            Command::Audit { action: AuditAction::Verify { service, kommun } } => {
+                audit_verify(&settings, kinds(&service)?, kommun.as_deref()).await
+            }
             Command::ExportSocialstyrelsen { kommun, month, out } => {
                 export_socialstyrelsen(&settings, &kommun, &month, &out).await
             }
@@ -229,6 +253,37 @@ async fn gallring(settings: &Settings, dry_run: bool, today: Option<chrono::Naiv
     println!("{prefix}members due: {}", report.members_due);
     println!("{prefix}members kept for research: {}", report.members_kept_for_research);
     println!("{prefix}households removed: {}", report.households_removed);
+    Ok(())
+}
+
+async fn audit_verify(settings: &Settings, kinds: Vec<ServiceKind>, kommun: Option<&str>) -> anyhow::Result<()> {
+    let kommun = kommun
+        .map(|code| Kommun::parse(code).ok_or_else(|| anyhow::anyhow!("kommun must be a 4-digit kommunkod")))
+        .transpose()?;
+    let mut broken = Vec::new();
+    for kind in kinds {
+        let db = trappan_platform::store::connect(&settings.database_url(kind)).await?;
+        let verification = trappan_platform::audit::verify(&db, kommun.as_ref()).await?;
+        db.close().await?;
+        for chain in &verification.chains {
+            match &chain.broken {
+                None => println!("{kind} {}: ok, {} entries", chain.kommun, chain.entries),
+                Some(link) => {
+                    println!(
+                        "{kind} {}: BROKEN at entry {} ({}); {} entries verify before it",
+                        chain.kommun, link.seq, link.reason, chain.entries
+                    );
+                    broken.push(format!("{kind} {} at {}", chain.kommun, link.seq));
+                }
+            }
+        }
+        if verification.chains.is_empty() {
+            println!("{kind}: no audit entries");
+        }
+    }
+    if !broken.is_empty() {
+        anyhow::bail!("audit chain broken: {}; see docs/security.md, \"When verify fails\"", broken.join(", "));
+    }
     Ok(())
 }
 

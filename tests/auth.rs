@@ -250,3 +250,38 @@ fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
     assert!(development.status.success(), "{}", String::from_utf8_lossy(&development.stderr));
     assert_eq!(String::from_utf8_lossy(&development.stdout).trim().split('.').count(), 3);
 }
+
+/// A call the role policy refuses leaves an audit entry naming the caller and the method, and nothing of
+/// the token; the entry is sealed into the municipality's chain like any other.
+#[tokio::test]
+async fn a_refused_call_is_audited() {
+    common::for_each_backend(|suite| async move {
+        let list = Method {
+            path: "/trappan.bistand.v1.BistandService/ListHouseholds".into(),
+            server_streaming: false,
+            service: ServiceKind::Bistand,
+        };
+        let role = Role::ALL
+            .into_iter()
+            .find(|role| !policy(ServiceKind::Bistand).permits(&list.path, *role))
+            .expect("a role ListHouseholds refuses");
+        let token = suite.token_for(role, common::KOMMUN, "nyfiken-3");
+        assert_eq!(call(&suite, &list, Some(token)).await, tonic::Code::PermissionDenied);
+
+        let db = suite.database(ServiceKind::Bistand).await;
+        let refused = format!(
+            "audit_log WHERE outcome = 'refused' AND actor = 'nyfiken-3' AND kommun = '{}' AND rpc = '{}' \
+             AND role = '{}' AND subject_kind = 'rpc' AND subject_ref = ''",
+            common::KOMMUN,
+            list.path,
+            role.name()
+        );
+        assert_eq!(common::count_rows(&db, &refused).await, 1);
+        let verified = trappan_platform::audit::verify(&db, None).await.expect("verify");
+        assert_eq!(verified.first_broken(), None);
+        assert_eq!(common::count_rows(&db, "audit_log WHERE chain_seq IS NULL").await, 0, "sealed");
+        db.close().await.expect("close");
+        suite
+    })
+    .await;
+}

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::migration_forsorjningshinder::MemberForsorjningshinder),
             Box::new(trappan_platform::store::FeedPositions),
             Box::new(super::migration_claims::ClaimTable),
+            Box::new(trappan_platform::store::AuditChain),
         ]
     }
 }

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(ParticipantTables),
             Box::new(PathTables),
             Box::new(trappan_platform::store::FeedPositions),
+            Box::new(trappan_platform::store::AuditChain),
         ]
     }
 }

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(YoungPersonTables),
             Box::new(OutreachTables),
             Box::new(trappan_platform::store::FeedPositions),
+            Box::new(trappan_platform::store::AuditChain),
         ]
     }
 }
