@@ -252,9 +252,11 @@ fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
 }
 
 /// A call the role policy refuses leaves an audit entry naming the caller and the method, and nothing of
-/// the token; the entry is sealed into the municipality's chain like any other.
+/// the token; the entry is sealed into the municipality's chain like any other, `trappan audit verify`
+/// accepts the chain, and fails naming the entry once someone with the owner's rights has changed it.
 #[tokio::test]
-async fn a_refused_call_is_audited() {
+async fn a_refused_call_is_audited_and_the_command_verifies_the_chain() {
+    use sea_orm::ConnectionTrait;
     common::for_each_backend(|suite| async move {
         let list = Method {
             path: "/trappan.bistand.v1.BistandService/ListHouseholds".into(),
@@ -280,8 +282,37 @@ async fn a_refused_call_is_audited() {
         let verified = trappan_platform::audit::verify(&db, None).await.expect("verify");
         assert_eq!(verified.first_broken(), None);
         assert_eq!(common::count_rows(&db, "audit_log WHERE chain_seq IS NULL").await, 0, "sealed");
+
+        let verified = audit_verify(&suite).await;
+        assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+        let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+        let entries = common::count_rows(&db, &format!("audit_log WHERE kommun = '{}'", common::KOMMUN)).await;
+        assert!(stdout.contains(&format!("bistand {}: ok, {entries} entries", common::KOMMUN)), "{stdout}");
+
+        let disable = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+            _ => "DROP TRIGGER audit_log_seal_once",
+        };
+        db.execute_unprepared(disable).await.expect("an owner disables the trigger");
+        db.execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE chain_seq = 1").await.expect("tamper");
+        let tampered = audit_verify(&suite).await;
+        assert!(!tampered.status.success(), "a broken chain fails the command");
+        let stdout = String::from_utf8_lossy(&tampered.stdout).to_string();
+        assert!(stdout.contains(&format!("bistand {}: BROKEN at entry 1", common::KOMMUN)), "{stdout}");
         db.close().await.expect("close");
         suite
     })
     .await;
+}
+
+async fn audit_verify(suite: &common::TestSuite) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_trappan"))
+        .args(["audit", "verify", "--service", "bistand", "--kommun", common::KOMMUN])
+        .env("TRAPPAN__DATA_DIR", dir.path())
+        .env("TRAPPAN__BISTAND__DATABASE_URL", &suite.databases[&ServiceKind::Bistand].url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("the command runs")
 }
