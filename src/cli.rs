@@ -105,7 +105,7 @@ pub enum Command {
         /// Reports what would be erased without changing or writing anything.
         #[arg(long)]
         dry_run: bool,
-        /// The day to assess as of (YYYY-MM-DD); defaults to today (UTC).
+        /// The day to assess as of (YYYY-MM-DD); defaults to today in Swedish time.
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
@@ -117,6 +117,12 @@ pub enum Command {
         /// What to do with them.
         #[command(subcommand)]
         action: DeadLetterAction,
+    },
+    /// Works with the services' audit logs.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// Writes Socialstyrelsen's monthly register file of ekonomiskt bistånd for one municipality and month,
     /// read from bistand's store (audited as the system job). The file holds identity numbers: it is created
@@ -161,6 +167,21 @@ impl DeadLetterSelection {
         use trappan_platform::delivery::DeadLetters;
         self.id.map_or(DeadLetters::All, DeadLetters::One)
     }
+}
+
+/// What `trappan audit` does.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Seals what is committed, then recomputes every municipality's hash chain and prints the first broken
+    /// link; exits non-zero when a chain is broken. Reads the stores directly.
+    Verify {
+        /// bistand, insatser, ungsam, rapport or all.
+        #[arg(long, default_value = "all")]
+        service: String,
+        /// Only this municipality's chain (4-digit kommunkod).
+        #[arg(long)]
+        kommun: Option<String>,
+    },
 }
 
 fn kinds(service: &str) -> anyhow::Result<Vec<ServiceKind>> {
@@ -224,6 +245,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Deadletters { service, action } => deadletters(&settings, &service, &action).await,
             Command::Report { kommun, month, out, rapport_url } => {
                 report(&settings, &kommun, &month, &out, rapport_url).await
+            }
+            Command::Audit { action: AuditAction::Verify { service, kommun } } => {
+                audit_verify(&settings, kinds(&service)?, kommun.as_deref()).await
             }
             Command::ExportSocialstyrelsen { kommun, month, out } => {
                 export_socialstyrelsen(&settings, &kommun, &month, &out).await
@@ -300,6 +324,37 @@ async fn deadletters(settings: &Settings, service: &str, action: &DeadLetterActi
             let discarded = delivery::discard_dead_letters(&db, selection.which()).await?;
             println!("{kind}: {discarded} dead letters discarded");
         }
+    }
+    Ok(())
+}
+
+async fn audit_verify(settings: &Settings, kinds: Vec<ServiceKind>, kommun: Option<&str>) -> anyhow::Result<()> {
+    let kommun = kommun
+        .map(|code| Kommun::parse(code).ok_or_else(|| anyhow::anyhow!("kommun must be a 4-digit kommunkod")))
+        .transpose()?;
+    let mut broken = Vec::new();
+    for kind in kinds {
+        let db = trappan_platform::store::connect(&settings.database_url(kind)).await?;
+        let verification = trappan_platform::audit::verify(&db, kommun.as_ref()).await?;
+        db.close().await?;
+        for chain in &verification.chains {
+            match &chain.broken {
+                None => println!("{kind} {}: ok, {} entries", chain.kommun, chain.entries),
+                Some(link) => {
+                    println!(
+                        "{kind} {}: BROKEN at entry {} ({}); {} entries verify before it",
+                        chain.kommun, link.seq, link.reason, chain.entries
+                    );
+                    broken.push(format!("{kind} {} at {}", chain.kommun, link.seq));
+                }
+            }
+        }
+        if verification.chains.is_empty() {
+            println!("{kind}: no audit entries");
+        }
+    }
+    if !broken.is_empty() {
+        anyhow::bail!("audit chain broken: {}; see docs/security.md, \"When verify fails\"", broken.join(", "));
     }
     Ok(())
 }

@@ -18,7 +18,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AuthMode, AuthSettings, Environment, Settings};
+use crate::error::ServiceError;
 use crate::keys::{KeyStore, Refresh, load_or_create_dev_key};
+use crate::store::Store;
 use crate::token_cache::{self, VerifiedTokens};
 
 /// What a caller does for a living; the policy of each RPC names the roles it admits.
@@ -493,19 +495,21 @@ fn is_public(path: &str) -> bool {
 pub struct AuthLayer {
     verifier: TokenVerifier,
     policy: Arc<Policy>,
+    store: Store,
 }
 
 impl AuthLayer {
-    /// A layer enforcing `policy` with tokens checked by `verifier`.
-    pub fn new(verifier: TokenVerifier, policy: Policy) -> AuthLayer {
-        AuthLayer { verifier, policy: Arc::new(policy) }
+    /// A layer enforcing `policy` with tokens checked by `verifier`; calls the policy refuses are audited
+    /// in `store`.
+    pub fn new(verifier: TokenVerifier, policy: Policy, store: Store) -> AuthLayer {
+        AuthLayer { verifier, policy: Arc::new(policy), store }
     }
 }
 
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> AuthService<S> {
-        AuthService { inner, verifier: self.verifier.clone(), policy: self.policy.clone() }
+        AuthService { inner, verifier: self.verifier.clone(), policy: self.policy.clone(), store: self.store.clone() }
     }
 }
 
@@ -515,6 +519,7 @@ pub struct AuthService<S> {
     inner: S,
     verifier: TokenVerifier,
     policy: Arc<Policy>,
+    store: Store,
 }
 
 impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
@@ -541,28 +546,48 @@ where
         let mut inner = std::mem::replace(&mut self.inner, ready);
         let verifier = self.verifier.clone();
         let policy = self.policy.clone();
+        let store = self.store.clone();
         Box::pin(async move {
-            match authorise(&verifier, &policy, &path, request.headers()).await {
-                Ok(caller) => {
-                    let purpose = request
-                        .headers()
-                        .get(PURPOSE_HEADER)
-                        .and_then(|value| value.to_str().ok())
-                        .filter(|value| !value.is_empty() && value.len() <= 200)
-                        .unwrap_or(DEFAULT_PURPOSE)
-                        .to_string();
-                    request.extensions_mut().insert(CallContext { caller, method: path, purpose });
-                    inner.call(request).await
-                }
-                Err(status) => Ok(status.into_http()),
+            let caller = match authenticate(&verifier, &path, request.headers()).await {
+                Ok(caller) => caller,
+                Err(status) => return Ok(status.into_http()),
+            };
+            let purpose = request
+                .headers()
+                .get(PURPOSE_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .filter(|value| !value.is_empty() && value.len() <= 200)
+                .unwrap_or(DEFAULT_PURPOSE)
+                .to_string();
+            let context = CallContext { caller, method: path, purpose };
+            if !policy.permits(&context.method, context.caller.role) {
+                return Ok(refuse(&store, &context).await.into_http());
             }
+            request.extensions_mut().insert(context);
+            inner.call(request).await
         })
     }
 }
 
-async fn authorise(
+/// Refuses a call the role policy does not allow, and audits the refusal (GDPR art. 32(1)(d): attempts
+/// at access are part of what a review of the log must see). Only authenticated callers reach this, so
+/// the entry names a verified actor and municipality; unauthenticated calls name no one and are only
+/// logged. If the entry cannot be written the call is refused all the same: refusing discloses nothing.
+async fn refuse(store: &Store, context: &CallContext) -> tonic::Status {
+    let role = context.caller.role.name();
+    tracing::info!(role, method = context.method, "role not permitted");
+    let recorded = match store.db() {
+        Ok(db) => crate::audit::record_refused(db, context).await.map_err(ServiceError::from),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = recorded {
+        tracing::error!(%error, method = context.method, "the refused call could not be audited");
+    }
+    tonic::Status::permission_denied(format!("the role {role} may not call this method"))
+}
+
+async fn authenticate(
     verifier: &TokenVerifier,
-    policy: &Policy,
     path: &str,
     headers: &http::HeaderMap,
 ) -> Result<Caller, tonic::Status> {
@@ -580,13 +605,6 @@ async fn authorise(
             AuthError::Missing | AuthError::Keys(_) => tonic::Status::unauthenticated("the bearer token is not valid"),
         }
     })?;
-    if !policy.permits(path, caller.role) {
-        tracing::info!(role = caller.role.name(), method = path, "role not permitted");
-        return Err(tonic::Status::permission_denied(format!(
-            "the role {} may not call this method",
-            caller.role.name()
-        )));
-    }
     Ok(caller)
 }
 

@@ -6,7 +6,7 @@
 //! - [`auth`]: Ed25519 bearer tokens, roles, the per-method policy, the caller's municipality.
 //! - [`error`]: the one mapping from domain and store errors to `tonic::Status`.
 //! - [`store`]: connections (SQLite or PostgreSQL), the shared tables, readiness, paging.
-//! - [`audit`]: the append-only access log.
+//! - [`audit`]: the append-only access log, hash-chained per municipality, and its verification.
 //! - [`outbox`]: the transactional outbox and the change feed served from it.
 //! - [`delivery`]: messages to other services, delivered later if they are down, never lost.
 //! - [`client`]: calls to the other services with a service token.

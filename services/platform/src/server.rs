@@ -102,11 +102,13 @@ pub async fn serve<D: ServiceDefinition>(
     let background = D::build(&context, &mut routes);
 
     let readiness = tokio::spawn(become_ready::<D>(settings.clone(), store.clone(), health.clone(), shutdown.clone()));
-    let background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
+    let mut background: Vec<_> = background.into_iter().map(tokio::spawn).collect();
+    background.push(tokio::spawn(crate::audit::run_sealer(store.clone(), shutdown.clone())));
 
     let local_addr = listener.local_addr()?;
     tracing::info!(service = %D::KIND, %local_addr, "listening");
-    let result = run_server(&settings, routes, D::policy(), verifier, listener, shutdown, health, D::GRPC_NAME).await;
+    let auth = AuthLayer::new(verifier, D::policy(), store.clone());
+    let result = run_server(&settings, routes, auth, listener, shutdown, health, D::GRPC_NAME).await;
 
     readiness.abort();
     for task in background {
@@ -116,12 +118,10 @@ pub async fn serve<D: ServiceDefinition>(
     result
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run_server(
     settings: &Settings,
     routes: RoutesBuilder,
-    policy: Policy,
-    verifier: TokenVerifier,
+    auth: AuthLayer,
     listener: TcpListener,
     mut shutdown: watch::Receiver<bool>,
     health: HealthReporter,
@@ -130,7 +130,7 @@ async fn run_server(
     let layers = tower::ServiceBuilder::new()
         .layer(TelemetryLayer)
         .layer(LoadShedLayer::new(settings.server.max_concurrent_requests))
-        .layer(AuthLayer::new(verifier, policy))
+        .layer(auth)
         .into_inner();
     let incoming = accept_with_nodelay(listener);
     let (drain_started_tx, drain_started) = tokio::sync::oneshot::channel::<()>();

@@ -9,6 +9,9 @@ use sea_orm_migration::prelude::*;
 
 use crate::error::ServiceError;
 
+mod migration_audit_chain;
+pub use migration_audit_chain::AuditChain;
+
 /// Opens a connection pool for `url` (`sqlite://path?mode=rwc` or `postgres://…`).
 ///
 /// SQLite gets one connection, WAL and a busy timeout: one writer at a time is what SQLite offers, and a

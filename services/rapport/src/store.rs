@@ -84,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(facts::FactTables),
             Box::new(trappan_platform::store::FeedPositions),
             Box::new(trappan_platform::store::DeliveryDeadLetters),
+            Box::new(trappan_platform::store::AuditChain),
             Box::new(migration_unemployment_importer::UnemploymentImporter),
         ]
     }

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(trappan_platform::store::FeedPositions),
             Box::new(super::migration_claims::ClaimTable),
             Box::new(trappan_platform::store::DeliveryDeadLetters),
+            Box::new(trappan_platform::store::AuditChain),
         ]
     }
 }

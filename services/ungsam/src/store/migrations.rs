@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(OutreachTables),
             Box::new(trappan_platform::store::FeedPositions),
             Box::new(trappan_platform::store::DeliveryDeadLetters),
+            Box::new(trappan_platform::store::AuditChain),
         ]
     }
 }
