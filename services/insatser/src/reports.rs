@@ -12,7 +12,7 @@ use sea_orm::DbErr;
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Kommun;
-use trappan_platform::client::{is_permanent, is_transient};
+use trappan_platform::client::attempt_after_refusal;
 use trappan_platform::delivery::{Attempt, DeliveryHandler, entity};
 use trappan_platform::server::ServiceContext;
 
@@ -38,16 +38,11 @@ fn judge<T>(receiver: &str, answer: Result<T, tonic::Status>) -> Attempt {
         Err(status) if status.code() == tonic::Code::FailedPrecondition => {
             Attempt::Cancelled(format!("{receiver} no longer accepts reports for this person"))
         }
-        Err(status) if is_transient(&status) || status.code() == tonic::Code::Unimplemented => {
+        // The receiver's build may not take reports yet: it will after its next rollout.
+        Err(status) if status.code() == tonic::Code::Unimplemented => {
             Attempt::Retry(format!("{receiver}: {}", status.code()))
         }
-        Err(status) if is_permanent(&status) => Attempt::Failed(format!("{receiver} refused: {}", status.code())),
-        Err(status) => {
-            // A refusal of no known kind (INTERNAL, UNAUTHENTICATED): it may heal, so keep retrying until
-            // the attempts run out, loudly, rather than dropping a report the receiving unit relies on.
-            tracing::error!(code = ?status.code(), receiver, "a report was refused");
-            Attempt::Retry(format!("{receiver} refused: {}", status.code()))
-        }
+        Err(status) => attempt_after_refusal(receiver, "report", &status),
     }
 }
 
@@ -72,16 +67,6 @@ impl DeliveryHandler for ReportDelivery {
             }
             _ => Attempt::Cancelled("unknown delivery kind".into()),
         }
-    }
-
-    async fn acknowledged(
-        &self,
-        _txn: &sea_orm::DatabaseTransaction,
-        _delivery: &entity::Model,
-        _answer: &[u8],
-    ) -> Result<(), DbErr> {
-        // The delivery row itself records the acknowledgement; the receivers answer nothing to keep.
-        Ok(())
     }
 
     async fn cancelled(&self, txn: &sea_orm::DatabaseTransaction, delivery: &entity::Model) -> Result<(), DbErr> {

@@ -139,12 +139,7 @@ impl Peers {
                 let participant = response.into_inner().participant.map(|p| p.participant_id).unwrap_or_default();
                 Attempt::Delivered(participant.into_bytes())
             }
-            Err(status) if is_transient(&status) => Attempt::Retry(format!("insatser: {}", status.code())),
-            Err(status) if is_permanent(&status) => Attempt::Failed(format!("insatser refused: {}", status.code())),
-            Err(status) => {
-                tracing::error!(code = ?status.code(), what, "insatser refused a delivery");
-                Attempt::Retry(format!("insatser refused: {}", status.code()))
-            }
+            Err(status) => attempt_after_refusal("insatser", what, &status),
         }
     }
 
@@ -180,6 +175,22 @@ pub fn is_permanent(status: &tonic::Status) -> bool {
             | tonic::Code::InvalidArgument
             | tonic::Code::PermissionDenied
     )
+}
+
+/// How a peer's refusal of an outbound delivery decides the attempt, the same for every receiver: a peer that
+/// is down or busy is tried later; a permanent refusal becomes a dead letter at once; a refusal of no known
+/// kind (INTERNAL, UNAUTHENTICATED) may heal, so it is retried, loudly, until the attempts run out, rather than
+/// dropping what the receiving unit relies on. `what` names the message for operators ("referral", "report").
+pub fn attempt_after_refusal(receiver: &str, what: &str, status: &tonic::Status) -> crate::delivery::Attempt {
+    use crate::delivery::Attempt;
+    if is_transient(status) {
+        return Attempt::Retry(format!("{receiver}: {}", status.code()));
+    }
+    if is_permanent(status) {
+        return Attempt::Failed(format!("{receiver} refused: {}", status.code()));
+    }
+    tracing::error!(code = ?status.code(), receiver, what, "a delivery was refused");
+    Attempt::Retry(format!("{receiver} refused: {}", status.code()))
 }
 
 /// Shared so the peers' clients can be kept in an `Arc` by services that prefer it.

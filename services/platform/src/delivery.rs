@@ -126,13 +126,16 @@ pub trait DeliveryHandler: Send + Sync + 'static {
     async fn deliver(&self, delivery: &entity::Model) -> Attempt;
 
     /// Records the receiver's answer in the service's own tables, inside the transaction that marks the
-    /// delivery done.
+    /// delivery done. By default nothing: the delivery row itself records the acknowledgement, which is all
+    /// a message whose receiver answers nothing to keep needs.
     async fn acknowledged(
         &self,
-        txn: &sea_orm::DatabaseTransaction,
-        delivery: &entity::Model,
-        answer: &[u8],
-    ) -> Result<(), DbErr>;
+        _txn: &sea_orm::DatabaseTransaction,
+        _delivery: &entity::Model,
+        _answer: &[u8],
+    ) -> Result<(), DbErr> {
+        Ok(())
+    }
 
     /// Records, inside the transaction that closes the delivery, that it was cancelled.
     async fn cancelled(&self, txn: &sea_orm::DatabaseTransaction, delivery: &entity::Model) -> Result<(), DbErr>;
@@ -491,15 +494,6 @@ mod tests {
                 Answer::Down => Attempt::Retry("receiver: Unavailable".into()),
                 Answer::Gone => Attempt::Failed("receiver refused: NotFound".into()),
             }
-        }
-
-        async fn acknowledged(
-            &self,
-            _txn: &sea_orm::DatabaseTransaction,
-            _delivery: &entity::Model,
-            _answer: &[u8],
-        ) -> Result<(), DbErr> {
-            Ok(())
         }
 
         async fn cancelled(&self, _txn: &sea_orm::DatabaseTransaction, _delivery: &entity::Model) -> Result<(), DbErr> {
