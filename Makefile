@@ -32,7 +32,7 @@ loadgen:
 ## make test-slow: the long tests (CI runs them after make test): 2 000 rounds of racing payments and
 ## omprövningar on PostgreSQL, checking that no month is paid above its standing grant.
 test-slow:
-	cargo test --test bistand_payment_grant -- --ignored
+	cargo test --test suite bistand::payments -- --ignored
 
 ## make lint: formatting, clippy and buf lint of the contracts.
 lint: buf

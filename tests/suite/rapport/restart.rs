@@ -1,7 +1,8 @@
 //! rapport follows the real producers' feeds: a restart of rapport or of a producer in the middle of the
 //! stream loses and doubles nothing, and a producer that is down does not hold the others up.
 
-mod common;
+use crate::common;
+use trappan_platform::testing::Backend;
 
 use chrono::Datelike;
 use common::{KOMMUN, TestSuite, count_rows, eventually, new_request_id};
@@ -57,32 +58,31 @@ async fn settle(suite: &TestSuite, households: i64) {
     assert_eq!(count_rows(&db, "bistand_household").await, households, "no household stored twice or lost");
 }
 
-#[tokio::test]
-async fn restarts_of_rapport_and_of_a_producer_lose_and_double_nothing() {
-    for backend in common::backends() {
-        let mut suite = TestSuite::spawn_with(backend, |settings| settings.rapport.suppression_threshold = 1).await;
-        // insatser is down throughout: bistand's figures must not wait for it.
-        suite.stop(ServiceKind::Insatser).await;
-        create_households(&suite, 0..3).await;
-        settle(&suite, 3).await;
-        let status = bistand_feed(&suite).await;
-        assert!(status.connected && status.applied_sequence >= 3 && status.lag_seconds >= 0);
+async fn restarts_of_rapport_and_of_a_producer_lose_and_double_nothing(backend: Backend) {
+    let mut suite = TestSuite::spawn_with(backend, |settings| settings.rapport.suppression_threshold = 1).await;
+    // insatser is down throughout: bistand's figures must not wait for it.
+    suite.stop(ServiceKind::Insatser).await;
+    create_households(&suite, 0..3).await;
+    settle(&suite, 3).await;
+    let status = bistand_feed(&suite).await;
+    assert!(status.connected && status.applied_sequence >= 3 && status.lag_seconds >= 0);
 
-        // rapport stops while bistand keeps committing, and again right after a burst of events.
-        create_households(&suite, 3..6).await;
-        suite.stop(ServiceKind::Rapport).await;
-        create_households(&suite, 6..10).await;
-        suite.restart(ServiceKind::Rapport).await;
-        settle(&suite, 10).await;
+    // rapport stops while bistand keeps committing, and again right after a burst of events.
+    create_households(&suite, 3..6).await;
+    suite.stop(ServiceKind::Rapport).await;
+    create_households(&suite, 6..10).await;
+    suite.restart(ServiceKind::Rapport).await;
+    settle(&suite, 10).await;
 
-        // The producer restarts mid-stream.
-        create_households(&suite, 10..12).await;
-        suite.stop(ServiceKind::Bistand).await;
-        suite.restart(ServiceKind::Bistand).await;
-        create_households(&suite, 12..15).await;
-        settle(&suite, 15).await;
-        eventually("the follower reconnects", || async { bistand_feed(&suite).await.connected }).await;
-        suite.restart(ServiceKind::Insatser).await;
-        suite.shutdown().await;
-    }
+    // The producer restarts mid-stream.
+    create_households(&suite, 10..12).await;
+    suite.stop(ServiceKind::Bistand).await;
+    suite.restart(ServiceKind::Bistand).await;
+    create_households(&suite, 12..15).await;
+    settle(&suite, 15).await;
+    eventually("the follower reconnects", || async { bistand_feed(&suite).await.connected }).await;
+    suite.restart(ServiceKind::Insatser).await;
+    suite.shutdown().await;
 }
+
+common::backend_tests!(on_backend: restarts_of_rapport_and_of_a_producer_lose_and_double_nothing);

@@ -3,7 +3,8 @@
 //! `services/bistand/riksnorm/riksnorm.toml`; missing years and items; the list of tables with provenance;
 //! operator-loaded tables that add a year, and a broken one that refuses start-up.
 
-mod common;
+use crate::common;
+use trappan_platform::testing::Backend;
 
 use common::{KOMMUN, TestSuite};
 use tonic::Code;
@@ -105,64 +106,59 @@ fn cases() -> Vec<(i32, Vec<P>, i64)> {
     ]
 }
 
-#[tokio::test]
-async fn the_what_if_norm_matches_hand_computed_figures_and_names_missing_years() {
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
-        let all = cases();
-        assert!(all.len() >= 20);
-        for (year, people, kronor) in &all {
-            let breakdown = client
-                .calculate_norm(request(*year, people))
-                .await
-                .unwrap_or_else(|e| panic!("{year} {}: {e}", people.len()))
-                .into_inner()
-                .breakdown
-                .expect("breakdown");
-            assert_eq!(breakdown.total.expect("total").ore, kronor * KR, "{year}, {} persons", people.len());
-            // one row per person plus the common row; rows add up to the total
-            assert_eq!(breakdown.rows.len(), people.len() + 1);
-            assert_eq!(breakdown.household_size as usize, people.len());
-            let common_row = breakdown.rows.last().expect("common row");
-            assert!(common_row.person_index.is_none() && common_row.item.contains("common cost"));
-            let mut indexes: Vec<i32> = breakdown.rows.iter().filter_map(|r| r.person_index).collect();
-            indexes.sort_unstable();
-            assert_eq!(indexes, (0..people.len() as i32).collect::<Vec<_>>());
-            let sum: i64 = breakdown.rows.iter().map(|r| r.amount.expect("amount").ore).sum();
-            assert_eq!(sum, kronor * KR);
-            let provenance = breakdown.provenance.expect("provenance");
-            assert_eq!(provenance.year, *year);
-            let expected = if *year == 2020 { bistand::NormStatus::Derived } else { bistand::NormStatus::Official };
-            assert_eq!(provenance.status, expected as i32);
-            assert!(!provenance.source.is_empty() && provenance.version.len() == 16 && !provenance.operator_loaded);
-        }
-        // a year without a table, and a year without the without-lunch amounts
-        let missing = client.calculate_norm(request(2031, &[P::Applicant])).await.expect_err("no 2031 table");
-        assert_eq!(missing.code(), Code::FailedPrecondition);
-        assert!(missing.message().contains("2031"), "{}", missing.message());
-        let no_item =
-            client.calculate_norm(request(2022, &[P::Applicant, P::KidAway(2)])).await.expect_err("2022 lunch");
-        assert_eq!(no_item.code(), Code::FailedPrecondition);
-        assert!(no_item.message().contains("2022"), "{}", no_item.message());
-        // invalid compositions
-        let bad = client
-            .calculate_norm(bistand::CalculateNormRequest {
-                month: Some(YearMonth { year: 2021, month: 13 }),
-                persons: vec![],
-            })
+async fn the_what_if_norm_matches_hand_computed_figures_and_names_missing_years(backend: Backend) {
+    let suite = TestSuite::spawn(backend).await;
+    let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
+    let all = cases();
+    assert!(all.len() >= 20);
+    for (year, people, kronor) in &all {
+        let breakdown = client
+            .calculate_norm(request(*year, people))
             .await
-            .expect_err("invalid");
-        assert_eq!(bad.code(), Code::InvalidArgument);
-        let child_first = client.calculate_norm(request(2021, &[P::Kid(3)])).await.expect_err("child first");
-        assert_eq!(child_first.code(), Code::InvalidArgument);
-        // the tables with provenance
-        let tables =
-            client.list_norm_tables(bistand::ListNormTablesRequest {}).await.expect("tables").into_inner().tables;
-        assert_eq!(tables.iter().map(|t| t.year).collect::<Vec<_>>(), vec![2014, 2019, 2020, 2021, 2022, 2023]);
-        assert!(tables.iter().all(|t| !t.source.is_empty() && !t.version.is_empty()));
-        suite.shutdown().await;
+            .unwrap_or_else(|e| panic!("{year} {}: {e}", people.len()))
+            .into_inner()
+            .breakdown
+            .expect("breakdown");
+        assert_eq!(breakdown.total.expect("total").ore, kronor * KR, "{year}, {} persons", people.len());
+        // one row per person plus the common row; rows add up to the total
+        assert_eq!(breakdown.rows.len(), people.len() + 1);
+        assert_eq!(breakdown.household_size as usize, people.len());
+        let common_row = breakdown.rows.last().expect("common row");
+        assert!(common_row.person_index.is_none() && common_row.item.contains("common cost"));
+        let mut indexes: Vec<i32> = breakdown.rows.iter().filter_map(|r| r.person_index).collect();
+        indexes.sort_unstable();
+        assert_eq!(indexes, (0..people.len() as i32).collect::<Vec<_>>());
+        let sum: i64 = breakdown.rows.iter().map(|r| r.amount.expect("amount").ore).sum();
+        assert_eq!(sum, kronor * KR);
+        let provenance = breakdown.provenance.expect("provenance");
+        assert_eq!(provenance.year, *year);
+        let expected = if *year == 2020 { bistand::NormStatus::Derived } else { bistand::NormStatus::Official };
+        assert_eq!(provenance.status, expected as i32);
+        assert!(!provenance.source.is_empty() && provenance.version.len() == 16 && !provenance.operator_loaded);
     }
+    // a year without a table, and a year without the without-lunch amounts
+    let missing = client.calculate_norm(request(2031, &[P::Applicant])).await.expect_err("no 2031 table");
+    assert_eq!(missing.code(), Code::FailedPrecondition);
+    assert!(missing.message().contains("2031"), "{}", missing.message());
+    let no_item = client.calculate_norm(request(2022, &[P::Applicant, P::KidAway(2)])).await.expect_err("2022 lunch");
+    assert_eq!(no_item.code(), Code::FailedPrecondition);
+    assert!(no_item.message().contains("2022"), "{}", no_item.message());
+    // invalid compositions
+    let bad = client
+        .calculate_norm(bistand::CalculateNormRequest {
+            month: Some(YearMonth { year: 2021, month: 13 }),
+            persons: vec![],
+        })
+        .await
+        .expect_err("invalid");
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    let child_first = client.calculate_norm(request(2021, &[P::Kid(3)])).await.expect_err("child first");
+    assert_eq!(child_first.code(), Code::InvalidArgument);
+    // the tables with provenance
+    let tables = client.list_norm_tables(bistand::ListNormTablesRequest {}).await.expect("tables").into_inner().tables;
+    assert_eq!(tables.iter().map(|t| t.year).collect::<Vec<_>>(), vec![2014, 2019, 2020, 2021, 2022, 2023]);
+    assert!(tables.iter().all(|t| !t.source.is_empty() && !t.version.is_empty()));
+    suite.shutdown().await;
 }
 
 const TABLE_2031: &str = r#"
@@ -217,3 +213,5 @@ async fn an_operator_directory_adds_years_and_a_broken_file_refuses_start_up() {
     let error = result.expect_err("refuses to start").to_string();
     assert!(error.contains("bad.toml") && error.contains("2031"), "{error}");
 }
+
+common::backend_tests!(on_backend: the_what_if_norm_matches_hand_computed_figures_and_names_missing_years);

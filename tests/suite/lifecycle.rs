@@ -1,7 +1,7 @@
 //! The service lifecycle: health reports SERVING only once the store is migrated, and SIGTERM drains
 //! in-flight calls so that nothing acknowledged is lost.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

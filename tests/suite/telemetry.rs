@@ -1,7 +1,7 @@
 //! One trace covers a referral from the caller through bistand into insatser, even though the delivery
 //! happens later in bistand's background worker: the trace context is stored with the delivery.
 
-mod common;
+use crate::common;
 
 use opentelemetry_sdk::trace::InMemorySpanExporterBuilder;
 use trappan_api::bistand::v1 as bistand;

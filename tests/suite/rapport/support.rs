@@ -1,6 +1,6 @@
 //! Test support for rapport: feeding change events straight into rapport's ingestion (the same `apply` the
 //! followers call), for events the producers do not emit yet on this branch, and small builders.
-#![allow(dead_code, missing_docs)]
+#![allow(missing_docs)]
 
 use std::collections::BTreeMap;
 

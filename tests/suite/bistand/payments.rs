@@ -8,7 +8,7 @@
 //! granted 4 180 + 5 000 = 9 180 kr (D1); the omprövning with housing 4 000 kr grants 4 180 + 4 000 =
 //! 8 180 kr (D2).
 
-mod common;
+use crate::common;
 
 use common::{Authed, KOMMUN, TestSuite, new_request_id};
 use futures::StreamExt;
@@ -26,16 +26,6 @@ const MONTH: (i32, i32) = (2021, 3);
 const D1_GRANT_ORE: i64 = 9_180 * KR;
 /// D2: 4 180 kr riksnorm + 4 000 kr housing.
 const D2_GRANT_ORE: i64 = 8_180 * KR;
-
-/// The suite on `backend`, or `None` when PostgreSQL is not configured here (then only SQLite runs; CI
-/// requires PostgreSQL, see `trappan_platform::testing::backends`).
-async fn suite_on(backend: Backend) -> Option<TestSuite> {
-    if !common::backends().contains(&backend) {
-        eprintln!("skipped: {backend:?} is not configured (set TRAPPAN_TEST_POSTGRES_URL)");
-        return None;
-    }
-    Some(TestSuite::spawn(backend).await)
-}
 
 fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
@@ -141,8 +131,7 @@ fn sums(payments: &[bistand::Payment], claims: &[bistand::Claim]) -> (i64, i64, 
 
 /// (a) D1 grants 9 180 kr and its payment is planned; the omprövning D2 lowers the grant to 8 180 kr: D1's
 /// planned payment is stopped by the omprövning, paying it is refused, and D2's payment is 8 180 kr.
-async fn an_omprovning_stops_the_planned_payment_it_replaces(backend: Backend) {
-    let Some(suite) = suite_on(backend).await else { return };
+async fn an_omprovning_stops_the_planned_payment_it_replaces(suite: TestSuite) -> TestSuite {
     let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
     let month = decided_month(&mut client, 101).await;
     let p1 = client.create_payment(pay_request(&month.d1.decision_id)).await.expect("P1").into_inner();
@@ -172,13 +161,12 @@ async fn an_omprovning_stops_the_planned_payment_it_replaces(backend: Backend) {
     let (paid, planned, open) =
         sums(&payments_of(&mut client, &month.household_id).await, &claims_of(&mut client, &month.household_id).await);
     assert_eq!((paid, planned, open), (D2_GRANT_ORE, 0, 0));
-    suite.shutdown().await;
+    suite
 }
 
 /// (b) D1's 9 180 kr is paid, then D2 lowers the grant to 8 180 kr: no negative payment, an open claim of
 /// 9 180 − 8 180 = 1 000 kr instead; a further omprövning back to 9 180 kr supersedes the claim.
-async fn a_paid_month_lowered_by_omprovning_gets_a_claim(backend: Backend) {
-    let Some(suite) = suite_on(backend).await else { return };
+async fn a_paid_month_lowered_by_omprovning_gets_a_claim(suite: TestSuite) -> TestSuite {
     let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
     let month = decided_month(&mut client, 102).await;
     let p1 = client.create_payment(pay_request(&month.d1.decision_id)).await.expect("P1").into_inner();
@@ -253,7 +241,7 @@ async fn a_paid_month_lowered_by_omprovning_gets_a_claim(backend: Backend) {
         .await
         .expect_err("another municipality");
     assert_eq!(hidden.code(), Code::NotFound);
-    suite.shutdown().await;
+    suite
 }
 
 /// A tiny deterministic generator: the jitter of a round (how often each racer yields before it starts).
@@ -375,7 +363,10 @@ async fn race_round(client: Client, round: u32) -> String {
 
 /// (c) The hammer: `rounds` rounds, 8 at a time, each on a household of its own. Prints how the rounds ended.
 async fn racing_payments_and_omprovning_never_pay_above_the_standing_grant(backend: Backend, rounds: u32) {
-    let Some(suite) = suite_on(backend).await else { return };
+    if !common::configured(backend) {
+        return;
+    }
+    let suite = TestSuite::spawn(backend).await;
     let client = suite.bistand(Role::Socialsekreterare, KOMMUN);
     let started = std::time::Instant::now();
     let outcomes = futures::stream::iter(0..rounds)
@@ -395,25 +386,10 @@ const ROUNDS: u32 = 200;
 /// Rounds of the long hammer, run with `--ignored`.
 const LONG_ROUNDS: u32 = 2_000;
 
-#[tokio::test]
-async fn sqlite_an_omprovning_stops_the_planned_payment_it_replaces() {
-    an_omprovning_stops_the_planned_payment_it_replaces(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_an_omprovning_stops_the_planned_payment_it_replaces() {
-    an_omprovning_stops_the_planned_payment_it_replaces(Backend::Postgres).await;
-}
-
-#[tokio::test]
-async fn sqlite_a_paid_month_lowered_by_omprovning_gets_a_claim() {
-    a_paid_month_lowered_by_omprovning_gets_a_claim(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn postgres_a_paid_month_lowered_by_omprovning_gets_a_claim() {
-    a_paid_month_lowered_by_omprovning_gets_a_claim(Backend::Postgres).await;
-}
+common::backend_tests!(
+    an_omprovning_stops_the_planned_payment_it_replaces,
+    a_paid_month_lowered_by_omprovning_gets_a_claim
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_racing_payments_and_omprovning_never_pay_above_the_standing_grant() {

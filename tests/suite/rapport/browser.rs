@@ -2,8 +2,9 @@
 //! all three feeds, and Debian's Chromium renders it headless with the network disabled. The screenshot must show
 //! the charts in their colours, and the DOM must hold the four charts.
 
-mod common;
-mod rapport_support;
+use super::support as rapport_support;
+use crate::common;
+use trappan_platform::testing::Backend;
 
 use std::path::Path;
 use std::process::Command;
@@ -157,70 +158,65 @@ fn colour_bands(png_path: &Path, colours: &[[u8; 3]]) -> Vec<[usize; 10]> {
     bands
 }
 
-#[tokio::test]
-async fn the_management_report_renders_its_charts_in_a_headless_browser() {
+async fn the_management_report_renders_its_charts_in_a_headless_browser(backend: Backend) {
     assert!(Path::new(CHROMIUM).exists(), "install Debian's chromium (scripts/test.sh does)");
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
-        feed(&mut feeder).await;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let page = dir.path().join("rapport-0765-2020-08.html");
-        // Asynchronously: the suite serves rapport on this test's runtime while the command waits for it.
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_trappan"))
-            .args(["report", "--kommun", FED_KOMMUN, "--month", "2020-08", "--out"])
-            .arg(&page)
-            .arg("--rapport-url")
-            .arg(format!("http://{}", suite.addresses[&ServiceKind::Rapport]))
-            .env("TRAPPAN__DATA_DIR", &suite.settings.data_dir)
-            .output()
-            .await
-            .expect("trappan report runs");
-        assert!(output.status.success(), "trappan report: {}", String::from_utf8_lossy(&output.stderr));
-        let html = std::fs::read_to_string(&page).expect("the page was written");
-        let from_rpc = suite
-            .rapport(Role::Enhetschef, FED_KOMMUN)
-            .get_management_report(rapport::GetManagementReportRequest { month: month(2020, 8) })
-            .await
-            .expect("report")
-            .into_inner()
-            .html;
-        assert_eq!(html, from_rpc, "the command writes what the RPC answers");
-        assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
-        assert!(html.contains("Älmhult"));
+    let suite = TestSuite::spawn(backend).await;
+    let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
+    feed(&mut feeder).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("rapport-0765-2020-08.html");
+    // Asynchronously: the suite serves rapport on this test's runtime while the command waits for it.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_trappan"))
+        .args(["report", "--kommun", FED_KOMMUN, "--month", "2020-08", "--out"])
+        .arg(&page)
+        .arg("--rapport-url")
+        .arg(format!("http://{}", suite.addresses[&ServiceKind::Rapport]))
+        .env("TRAPPAN__DATA_DIR", &suite.settings.data_dir)
+        .output()
+        .await
+        .expect("trappan report runs");
+    assert!(output.status.success(), "trappan report: {}", String::from_utf8_lossy(&output.stderr));
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    let from_rpc = suite
+        .rapport(Role::Enhetschef, FED_KOMMUN)
+        .get_management_report(rapport::GetManagementReportRequest { month: month(2020, 8) })
+        .await
+        .expect("report")
+        .into_inner()
+        .html;
+    assert_eq!(html, from_rpc, "the command writes what the RPC answers");
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    assert!(html.contains("Älmhult"));
 
-        let url = format!("file://{}", page.display());
-        let dom = chromium(&["--dump-dom", &url]);
-        let dom = String::from_utf8_lossy(&dom.stdout);
-        for id in [
-            "households-current",
-            "households-previous",
-            "budget-line",
-            "paid-cumulative",
-            "forecast-line",
-            "ungsam-coverage",
-        ] {
-            assert!(dom.contains(&format!("id=\"{id}\"")), "the DOM holds {id}");
-        }
-        assert!(dom.matches("class=\"bar\"").count() >= 8, "one bar per month of exits to work or studies");
-
-        let shot = std::env::var_os("TRAPPAN_REPORT_SCREENSHOT")
-            .map_or_else(|| dir.path().join("report.png"), std::path::PathBuf::from);
-        let screenshot = format!("--screenshot={}", shot.display());
-        let run = chromium(&[&screenshot, "--window-size=1000,2600", &url]);
-        assert!(shot.exists(), "chromium wrote a screenshot: {}", String::from_utf8_lossy(&run.stderr));
-        // Current year's line and the bars (#1f5fa8), the year before (#999999), the forecast (#c75000), the
-        // budget line and the Ungsam gauge (#2a7d2a).
-        let bands =
-            colour_bands(&shot, &[[0x1f, 0x5f, 0xa8], [0x99, 0x99, 0x99], [0xc7, 0x50, 0x00], [0x2a, 0x7d, 0x2a]]);
-        let [blue, grey, orange, green] = [&bands[0], &bands[1], &bands[2], &bands[3]];
-        assert!(
-            blue.iter().filter(|n| **n > 200).count() >= 2,
-            "blue in the households and the exits charts: {blue:?}"
-        );
-        assert!(grey.iter().sum::<usize>() > 200, "the year before is drawn: {grey:?}");
-        assert!(orange.iter().sum::<usize>() > 100, "the forecast is drawn: {orange:?}");
-        assert!(green.iter().filter(|n| **n > 200).count() >= 2, "the budget line and the Ungsam gauge: {green:?}");
-        suite.shutdown().await;
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&["--dump-dom", &url]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for id in [
+        "households-current",
+        "households-previous",
+        "budget-line",
+        "paid-cumulative",
+        "forecast-line",
+        "ungsam-coverage",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "the DOM holds {id}");
     }
+    assert!(dom.matches("class=\"bar\"").count() >= 8, "one bar per month of exits to work or studies");
+
+    let shot = std::env::var_os("TRAPPAN_REPORT_SCREENSHOT")
+        .map_or_else(|| dir.path().join("report.png"), std::path::PathBuf::from);
+    let screenshot = format!("--screenshot={}", shot.display());
+    let run = chromium(&[&screenshot, "--window-size=1000,2600", &url]);
+    assert!(shot.exists(), "chromium wrote a screenshot: {}", String::from_utf8_lossy(&run.stderr));
+    // Current year's line and the bars (#1f5fa8), the year before (#999999), the forecast (#c75000), the
+    // budget line and the Ungsam gauge (#2a7d2a).
+    let bands = colour_bands(&shot, &[[0x1f, 0x5f, 0xa8], [0x99, 0x99, 0x99], [0xc7, 0x50, 0x00], [0x2a, 0x7d, 0x2a]]);
+    let [blue, grey, orange, green] = [&bands[0], &bands[1], &bands[2], &bands[3]];
+    assert!(blue.iter().filter(|n| **n > 200).count() >= 2, "blue in the households and the exits charts: {blue:?}");
+    assert!(grey.iter().sum::<usize>() > 200, "the year before is drawn: {grey:?}");
+    assert!(orange.iter().sum::<usize>() > 100, "the forecast is drawn: {orange:?}");
+    assert!(green.iter().filter(|n| **n > 200).count() >= 2, "the budget line and the Ungsam gauge: {green:?}");
+    suite.shutdown().await;
 }
+
+common::backend_tests!(on_backend: the_management_report_renders_its_charts_in_a_headless_browser);

@@ -6,7 +6,8 @@
 //! inside a kept one); and a payment made within the last five years counts as the household's last entry,
 //! so that household is not due.
 
-mod common;
+use crate::common;
+use trappan_platform::testing::Backend;
 
 use chrono::{TimeZone, Utc};
 use common::{Authed, KOMMUN, TestSuite, count_rows, count_rows_with, date, new_request_id};
@@ -222,80 +223,79 @@ async fn rows_of(db: &DatabaseConnection, household_id: &str) -> Vec<(&'static s
     counts
 }
 
-#[tokio::test]
-async fn a_whole_case_is_removed_when_due_and_kept_for_research_births() {
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        let db = suite.database(ServiceKind::Bistand).await;
-        let due = case(&suite, DUE, 0, None).await;
-        let research = case(&suite, RESEARCH, 0, None).await;
-        let recent = case(&suite, RECENT_PAYMENT, 0, date(2022, 6, 1)).await;
-        let mixed = case(&suite, MIXED, 1, None).await;
-        for h in [&due, &research, &recent, &mixed] {
-            backdate(&db, &h.household_id).await;
-        }
-        let before = rows_of(&db, &due.household_id).await;
-        let expected: Vec<(&str, i64)> = vec![
-            ("claim", 0),
-            ("payment", 1),
-            ("decision", 2),
-            ("application", 2),
-            ("case_report", 2),
-            ("referral", 1),
-            ("consent", 1),
-            ("household_member", 3),
-        ];
-        assert_eq!(before, expected, "{backend:?}: the whole case is in the store");
-        assert_eq!(count_rows(&db, "outbound_delivery").await, 4, "{backend:?}: one delivery per referral");
-
-        let run = suite
-            .bistand(Role::System, KOMMUN)
-            .run_gallring(bistand::RunGallringRequest { dry_run: false, as_of: None })
-            .await
-            .expect("gallring")
-            .into_inner();
-        assert_eq!(
-            (run.households_examined, run.members_due, run.members_kept_for_research, run.households_removed),
-            (4, 3, 6, 1),
-            "{backend:?}: only the due household goes; the recent payment keeps its household"
-        );
-        assert_eq!(
-            run.households,
-            vec![bistand::GallringHousehold {
-                household_id: due.household_id.clone(),
-                members_due: 3,
-                household_removed: true
-            }]
-        );
-        let after = rows_of(&db, &due.household_id).await;
-        assert!(after.iter().all(|(_, n)| *n == 0), "{backend:?}: nothing of the case is left: {after:?}");
-        assert_eq!(count_rows_with(&db, "household", "id", &due.household_id).await, 0);
-        assert_eq!(count_rows_with(&db, "household", "id", &research.household_id).await, 1);
-        let referral_ids = "SELECT id FROM referral";
-        assert_eq!(
-            count_rows(&db, &format!("outbound_delivery WHERE id NOT IN ({referral_ids})")).await,
-            0,
-            "{backend:?}: no delivery is orphaned"
-        );
-        let orphans = [
-            "payment WHERE decision_id NOT IN (SELECT id FROM decision)",
-            "decision WHERE application_id NOT IN (SELECT id FROM application)",
-            "case_report WHERE referral_id NOT IN (SELECT id FROM referral)",
-        ];
-        for orphan in orphans {
-            assert_eq!(count_rows(&db, orphan).await, 0, "{backend:?}: {orphan}");
-        }
-        // The mixed file is kept whole with the applicant born on the 5th: the co-applicant's consent,
-        // referral and case reports, and every decision's calculation inputs, stay in a file that is kept.
-        for kept in [&research, &recent, &mixed] {
-            assert_eq!(rows_of(&db, &kept.household_id).await, expected, "{backend:?}: the case is kept whole");
-        }
-        assert_eq!(
-            count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household_member'").await,
-            3,
-            "{backend:?}"
-        );
-        assert_eq!(count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household'").await, 1);
-        suite.shutdown().await;
+async fn a_whole_case_is_removed_when_due_and_kept_for_research_births(backend: Backend) {
+    let suite = TestSuite::spawn(backend).await;
+    let db = suite.database(ServiceKind::Bistand).await;
+    let due = case(&suite, DUE, 0, None).await;
+    let research = case(&suite, RESEARCH, 0, None).await;
+    let recent = case(&suite, RECENT_PAYMENT, 0, date(2022, 6, 1)).await;
+    let mixed = case(&suite, MIXED, 1, None).await;
+    for h in [&due, &research, &recent, &mixed] {
+        backdate(&db, &h.household_id).await;
     }
+    let before = rows_of(&db, &due.household_id).await;
+    let expected: Vec<(&str, i64)> = vec![
+        ("claim", 0),
+        ("payment", 1),
+        ("decision", 2),
+        ("application", 2),
+        ("case_report", 2),
+        ("referral", 1),
+        ("consent", 1),
+        ("household_member", 3),
+    ];
+    assert_eq!(before, expected, "{backend:?}: the whole case is in the store");
+    assert_eq!(count_rows(&db, "outbound_delivery").await, 4, "{backend:?}: one delivery per referral");
+
+    let run = suite
+        .bistand(Role::System, KOMMUN)
+        .run_gallring(bistand::RunGallringRequest { dry_run: false, as_of: None })
+        .await
+        .expect("gallring")
+        .into_inner();
+    assert_eq!(
+        (run.households_examined, run.members_due, run.members_kept_for_research, run.households_removed),
+        (4, 3, 6, 1),
+        "{backend:?}: only the due household goes; the recent payment keeps its household"
+    );
+    assert_eq!(
+        run.households,
+        vec![bistand::GallringHousehold {
+            household_id: due.household_id.clone(),
+            members_due: 3,
+            household_removed: true
+        }]
+    );
+    let after = rows_of(&db, &due.household_id).await;
+    assert!(after.iter().all(|(_, n)| *n == 0), "{backend:?}: nothing of the case is left: {after:?}");
+    assert_eq!(count_rows_with(&db, "household", "id", &due.household_id).await, 0);
+    assert_eq!(count_rows_with(&db, "household", "id", &research.household_id).await, 1);
+    let referral_ids = "SELECT id FROM referral";
+    assert_eq!(
+        count_rows(&db, &format!("outbound_delivery WHERE id NOT IN ({referral_ids})")).await,
+        0,
+        "{backend:?}: no delivery is orphaned"
+    );
+    let orphans = [
+        "payment WHERE decision_id NOT IN (SELECT id FROM decision)",
+        "decision WHERE application_id NOT IN (SELECT id FROM application)",
+        "case_report WHERE referral_id NOT IN (SELECT id FROM referral)",
+    ];
+    for orphan in orphans {
+        assert_eq!(count_rows(&db, orphan).await, 0, "{backend:?}: {orphan}");
+    }
+    // The mixed file is kept whole with the applicant born on the 5th: the co-applicant's consent,
+    // referral and case reports, and every decision's calculation inputs, stay in a file that is kept.
+    for kept in [&research, &recent, &mixed] {
+        assert_eq!(rows_of(&db, &kept.household_id).await, expected, "{backend:?}: the case is kept whole");
+    }
+    assert_eq!(
+        count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household_member'").await,
+        3,
+        "{backend:?}"
+    );
+    assert_eq!(count_rows(&db, "audit_log WHERE outcome = 'erased' AND subject_kind = 'household'").await, 1);
+    suite.shutdown().await;
 }
+
+common::backend_tests!(on_backend: a_whole_case_is_removed_when_due_and_kept_for_research_births);

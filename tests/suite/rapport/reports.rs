@@ -3,8 +3,9 @@
 //! see each other's figures. Events are applied through the followers' ingestion path (the producers emit
 //! most of them on other branches).
 
-mod common;
-mod rapport_support;
+use super::support as rapport_support;
+use crate::common;
+use trappan_platform::testing::Backend;
 
 use common::{KOMMUN, TestSuite, eventually, new_request_id};
 use rapport_support::{FED_KOMMUN, Feeder, date, granted, money, month, month_period, shown, suppressed, year_period};
@@ -265,187 +266,177 @@ async fn exact_suite(backend: trappan_platform::testing::Backend) -> TestSuite {
     TestSuite::spawn_with(backend, |settings| settings.rapport.suppression_threshold = 1).await
 }
 
-#[tokio::test]
-async fn events_from_the_three_feeds_end_up_in_the_right_figures() {
-    for backend in common::backends() {
-        let suite = exact_suite(backend).await;
-        let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
-        feed_bistand(&mut feeder).await;
-        feed_insatser(&mut feeder).await;
-        feed_ungsam(&mut feeder).await;
-        let mut client = suite.rapport(Role::Enhetschef, FED_KOMMUN);
+async fn events_from_the_three_feeds_end_up_in_the_right_figures(backend: Backend) {
+    let suite = exact_suite(backend).await;
+    let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
+    feed_bistand(&mut feeder).await;
+    feed_insatser(&mut feeder).await;
+    feed_ungsam(&mut feeder).await;
+    let mut client = suite.rapport(Role::Enhetschef, FED_KOMMUN);
 
-        let report = client
-            .get_bistand_report(rapport::GetBistandReportRequest { month: month(2020, 8), year: 0 })
-            .await
-            .expect("bistand report")
-            .into_inner();
-        let now = report.current.expect("current");
-        let then = report.year_earlier.expect("year earlier");
-        assert_eq!(shown(&now.granted_households), 6);
-        assert_eq!(shown(&now.adults), 2 + 2 + 4, "the omprövning's two adults replace g1's one");
-        assert_eq!(shown(&now.children), 2 + 3, "the omprövning's children replace the superseded decision's");
-        assert_eq!(shown(&now.persons), 13);
-        assert_eq!(now.paid.expect("paid").ore, 150_000, "planned then paid counts once; stopped not at all");
-        assert_eq!(shown(&now.long_term_households), 1, "10 of the last 12 months is long-term");
-        assert_eq!(shown(&now.short_term_households), 5);
-        assert_eq!(now.median_months_on_assistance, 1);
-        assert_eq!(shown(&now.households_with_children), 2);
-        assert_eq!(shown(&now.households_without_children), 4);
-        assert_eq!(shown(&then.granted_households), 8, "the refusal is not a granted household");
-        assert_eq!(shown(&then.children), 4);
-        assert_eq!(then.paid.expect("paid").ore, 70_000);
-        let change = report.change.expect("change");
-        assert_eq!(change.granted_households.map(|c| (c.available, c.basis_points)), Some((true, -2500)));
-        assert_eq!(change.children.map(|c| (c.available, c.basis_points)), Some((true, 2500)));
-        assert!(
-            suppressed(&report.registered_households),
-            "the households were registered (the events committed) today, after August 2020"
-        );
+    let report = client
+        .get_bistand_report(rapport::GetBistandReportRequest { month: month(2020, 8), year: 0 })
+        .await
+        .expect("bistand report")
+        .into_inner();
+    let now = report.current.expect("current");
+    let then = report.year_earlier.expect("year earlier");
+    assert_eq!(shown(&now.granted_households), 6);
+    assert_eq!(shown(&now.adults), 2 + 2 + 4, "the omprövning's two adults replace g1's one");
+    assert_eq!(shown(&now.children), 2 + 3, "the omprövning's children replace the superseded decision's");
+    assert_eq!(shown(&now.persons), 13);
+    assert_eq!(now.paid.expect("paid").ore, 150_000, "planned then paid counts once; stopped not at all");
+    assert_eq!(shown(&now.long_term_households), 1, "10 of the last 12 months is long-term");
+    assert_eq!(shown(&now.short_term_households), 5);
+    assert_eq!(now.median_months_on_assistance, 1);
+    assert_eq!(shown(&now.households_with_children), 2);
+    assert_eq!(shown(&now.households_without_children), 4);
+    assert_eq!(shown(&then.granted_households), 8, "the refusal is not a granted household");
+    assert_eq!(shown(&then.children), 4);
+    assert_eq!(then.paid.expect("paid").ore, 70_000);
+    let change = report.change.expect("change");
+    assert_eq!(change.granted_households.map(|c| (c.available, c.basis_points)), Some((true, -2500)));
+    assert_eq!(change.children.map(|c| (c.available, c.basis_points)), Some((true, 2500)));
+    assert!(
+        suppressed(&report.registered_households),
+        "the households were registered (the events committed) today, after August 2020"
+    );
 
-        let year = client
-            .get_bistand_report(rapport::GetBistandReportRequest { month: None, year: 2020 })
-            .await
-            .expect("year report")
-            .into_inner()
-            .current
-            .expect("current");
-        assert_eq!(shown(&year.granted_households), 6);
-        assert!(
-            suppressed(&year.long_term_households),
-            "g0 has 8 months in calendar year 2020: none (0 is suppressed)"
-        );
-        assert!(
-            suppressed(&year.short_term_households),
-            "shown beside the 6 granted households it would reveal the long-term count by subtraction"
-        );
+    let year = client
+        .get_bistand_report(rapport::GetBistandReportRequest { month: None, year: 2020 })
+        .await
+        .expect("year report")
+        .into_inner()
+        .current
+        .expect("current");
+    assert_eq!(shown(&year.granted_households), 6);
+    assert!(suppressed(&year.long_term_households), "g0 has 8 months in calendar year 2020: none (0 is suppressed)");
+    assert!(
+        suppressed(&year.short_term_households),
+        "shown beside the 6 granted households it would reveal the long-term count by subtraction"
+    );
 
-        let budget = client
-            .get_budget_report(rapport::GetBudgetReportRequest { period: month_period(2020, 8) })
-            .await
-            .expect("budget")
-            .into_inner();
-        assert!(budget.budget_known);
-        assert_eq!(budget.allocated.expect("allocated").ore, 1_000_000_000);
-        assert_eq!(budget.forecast.expect("forecast").ore, 550_000_000, "the latest status up to the month");
-        assert_eq!(budget.forecast_minus_budget.expect("diff").ore, -450_000_000);
-        assert_eq!(budget.forecast_vs_budget.map(|c| c.basis_points), Some(-4500));
-        assert_eq!(budget.paid_to_date.expect("paid").ore, 150_000);
-        assert_eq!(budget.paid_by_month[7].ore, 150_000);
-        let july = client
-            .get_budget_report(rapport::GetBudgetReportRequest { period: month_period(2020, 7) })
-            .await
-            .expect("budget")
-            .into_inner();
-        assert_eq!(july.forecast.expect("forecast").ore, 600_000_000);
-        assert_eq!(july.paid_to_date.expect("paid").ore, 0);
+    let budget = client
+        .get_budget_report(rapport::GetBudgetReportRequest { period: month_period(2020, 8) })
+        .await
+        .expect("budget")
+        .into_inner();
+    assert!(budget.budget_known);
+    assert_eq!(budget.allocated.expect("allocated").ore, 1_000_000_000);
+    assert_eq!(budget.forecast.expect("forecast").ore, 550_000_000, "the latest status up to the month");
+    assert_eq!(budget.forecast_minus_budget.expect("diff").ore, -450_000_000);
+    assert_eq!(budget.forecast_vs_budget.map(|c| c.basis_points), Some(-4500));
+    assert_eq!(budget.paid_to_date.expect("paid").ore, 150_000);
+    assert_eq!(budget.paid_by_month[7].ore, 150_000);
+    let july = client
+        .get_budget_report(rapport::GetBudgetReportRequest { period: month_period(2020, 7) })
+        .await
+        .expect("budget")
+        .into_inner();
+    assert_eq!(july.forecast.expect("forecast").ore, 600_000_000);
+    assert_eq!(july.paid_to_date.expect("paid").ore, 0);
 
-        let children = client
-            .get_children_report(rapport::GetChildrenReportRequest { period: month_period(2020, 8) })
-            .await
-            .expect("children")
-            .into_inner();
-        assert!(children.children_difference_available);
-        assert_eq!(children.children_difference, 1);
-        assert_eq!(shown(&children.current.expect("current").households_with_children), 2);
+    let children = client
+        .get_children_report(rapport::GetChildrenReportRequest { period: month_period(2020, 8) })
+        .await
+        .expect("children")
+        .into_inner();
+    assert!(children.children_difference_available);
+    assert_eq!(children.children_difference, 1);
+    assert_eq!(shown(&children.current.expect("current").households_with_children), 2);
 
-        let labour = client
-            .get_labour_market_report(rapport::GetLabourMarketReportRequest { period: month_period(2020, 8) })
-            .await
-            .expect("labour market")
-            .into_inner()
-            .current
-            .expect("current");
-        assert_eq!(shown(&labour.active_participants), 6);
-        let kinds: Vec<(String, i64)> =
-            labour.active_by_intervention.iter().map(|k| (k.kind.clone(), shown(&k.participants))).collect();
-        assert_eq!(kinds, vec![("course".to_string(), 1), ("work_training".to_string(), 2)]);
-        assert_eq!(shown(&labour.exits), 4);
-        let by_outcome: Vec<(i32, i64)> = labour
-            .exits_by_outcome
-            .iter()
-            .filter(|e| !suppressed(&e.exits))
-            .map(|e| (e.outcome, shown(&e.exits)))
-            .collect();
-        assert_eq!(
-            by_outcome,
-            vec![
-                (ExitOutcome::OrdinaryEmployment as i32, 1),
-                (ExitOutcome::SubsidisedEmployment as i32, 1),
-                (ExitOutcome::Studies as i32, 1),
-                (ExitOutcome::Interrupted as i32, 1)
-            ]
-        );
-        assert_eq!(labour.exits_to_work_or_studies.map(|s| (s.available, s.basis_points)), Some((true, 7500)));
-        assert_eq!(labour.median_days_to_exit, 208, "207.5 days rounded half up");
-        assert_eq!(shown(&labour.follow_ups), 2);
-        assert_eq!(shown(&labour.follow_ups_on_time), 1);
-        assert_eq!(labour.follow_ups_on_time_share.map(|s| s.basis_points), Some(5000));
+    let labour = client
+        .get_labour_market_report(rapport::GetLabourMarketReportRequest { period: month_period(2020, 8) })
+        .await
+        .expect("labour market")
+        .into_inner()
+        .current
+        .expect("current");
+    assert_eq!(shown(&labour.active_participants), 6);
+    let kinds: Vec<(String, i64)> =
+        labour.active_by_intervention.iter().map(|k| (k.kind.clone(), shown(&k.participants))).collect();
+    assert_eq!(kinds, vec![("course".to_string(), 1), ("work_training".to_string(), 2)]);
+    assert_eq!(shown(&labour.exits), 4);
+    let by_outcome: Vec<(i32, i64)> = labour
+        .exits_by_outcome
+        .iter()
+        .filter(|e| !suppressed(&e.exits))
+        .map(|e| (e.outcome, shown(&e.exits)))
+        .collect();
+    assert_eq!(
+        by_outcome,
+        vec![
+            (ExitOutcome::OrdinaryEmployment as i32, 1),
+            (ExitOutcome::SubsidisedEmployment as i32, 1),
+            (ExitOutcome::Studies as i32, 1),
+            (ExitOutcome::Interrupted as i32, 1)
+        ]
+    );
+    assert_eq!(labour.exits_to_work_or_studies.map(|s| (s.available, s.basis_points)), Some((true, 7500)));
+    assert_eq!(labour.median_days_to_exit, 208, "207.5 days rounded half up");
+    assert_eq!(shown(&labour.follow_ups), 2);
+    assert_eq!(shown(&labour.follow_ups_on_time), 1);
+    assert_eq!(labour.follow_ups_on_time_share.map(|s| s.basis_points), Some(5000));
 
-        let young = client
-            .get_ungsam_report(rapport::GetUngsamReportRequest { period: month_period(2020, 8) })
-            .await
-            .expect("ungsam")
-            .into_inner()
-            .current
-            .expect("current");
-        assert_eq!(shown(&young.identified), 4);
-        assert_eq!(shown(&young.reached), 2, "y3 was reached only in September");
-        assert_eq!(young.coverage.map(|s| s.basis_points), Some(5000));
-        assert_eq!(young.median_days_to_first_contact, 5, "median of 2 and 7 days, rounded half up");
-        assert_eq!(shown(&young.in_activity), 1, "y2 exited after being in activity");
-        assert_eq!(shown(&young.exits), 1);
-        assert_eq!(shown(&young.handed_over), 1);
-        let september = client
-            .get_ungsam_report(rapport::GetUngsamReportRequest { period: year_period(2020) })
-            .await
-            .expect("ungsam year")
-            .into_inner()
-            .current
-            .expect("current");
-        assert_eq!(shown(&september.reached), 3);
-        suite.shutdown().await;
-    }
+    let young = client
+        .get_ungsam_report(rapport::GetUngsamReportRequest { period: month_period(2020, 8) })
+        .await
+        .expect("ungsam")
+        .into_inner()
+        .current
+        .expect("current");
+    assert_eq!(shown(&young.identified), 4);
+    assert_eq!(shown(&young.reached), 2, "y3 was reached only in September");
+    assert_eq!(young.coverage.map(|s| s.basis_points), Some(5000));
+    assert_eq!(young.median_days_to_first_contact, 5, "median of 2 and 7 days, rounded half up");
+    assert_eq!(shown(&young.in_activity), 1, "y2 exited after being in activity");
+    assert_eq!(shown(&young.exits), 1);
+    assert_eq!(shown(&young.handed_over), 1);
+    let september = client
+        .get_ungsam_report(rapport::GetUngsamReportRequest { period: year_period(2020) })
+        .await
+        .expect("ungsam year")
+        .into_inner()
+        .current
+        .expect("current");
+    assert_eq!(shown(&september.reached), 3);
+    suite.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_replayed_event_counts_once_and_municipalities_see_only_their_own_figures() {
-    for backend in common::backends() {
-        let suite = exact_suite(backend).await;
-        let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
-        let first = feeder.event(Producer::Bistand, &granted("d1", "h1", (2020, 8), 1, 2, 100));
-        assert!(feeder.apply(Producer::Bistand, &first).await);
-        assert!(!feeder.apply(Producer::Bistand, &first).await, "the cursor has passed it");
-        let second = feeder.event(Producer::Bistand, &granted("d2", "h2", (2020, 8), 1, 1, 100));
-        assert!(feeder.apply(Producer::Bistand, &second).await);
-        assert!(!feeder.apply(Producer::Bistand, &first).await, "an older sequence is never applied again");
-        let report = |kommun: &'static str| {
-            let mut client = suite.rapport(Role::Analytiker, kommun);
-            async move {
-                client
-                    .get_bistand_report(rapport::GetBistandReportRequest { month: month(2020, 8), year: 0 })
-                    .await
-                    .expect("report")
-                    .into_inner()
-                    .current
-                    .expect("current")
-            }
-        };
-        let own = report(FED_KOMMUN).await;
-        assert_eq!(shown(&own.granted_households), 2);
-        assert_eq!(shown(&own.children), 3);
-        let db = suite.database(trappan_platform::config::ServiceKind::Rapport).await;
-        assert_eq!(common::count_rows(&db, "bistand_decision").await, 2);
-        assert_eq!(
-            common::count_rows(&db, "bistand_decision WHERE household IN ('h1', 'h2') OR pseudonym IN ('d1', 'd2')")
-                .await,
-            0,
-            "only keyed hashes of the producer's identifiers are stored"
-        );
-        let other = report(common::KOMMUN).await;
-        assert!(suppressed(&other.granted_households), "0 households elsewhere: nothing of 0765's leaks");
-        suite.shutdown().await;
-    }
+async fn a_replayed_event_counts_once_and_municipalities_see_only_their_own_figures(backend: Backend) {
+    let suite = exact_suite(backend).await;
+    let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
+    let first = feeder.event(Producer::Bistand, &granted("d1", "h1", (2020, 8), 1, 2, 100));
+    assert!(feeder.apply(Producer::Bistand, &first).await);
+    assert!(!feeder.apply(Producer::Bistand, &first).await, "the cursor has passed it");
+    let second = feeder.event(Producer::Bistand, &granted("d2", "h2", (2020, 8), 1, 1, 100));
+    assert!(feeder.apply(Producer::Bistand, &second).await);
+    assert!(!feeder.apply(Producer::Bistand, &first).await, "an older sequence is never applied again");
+    let report = |kommun: &'static str| {
+        let mut client = suite.rapport(Role::Analytiker, kommun);
+        async move {
+            client
+                .get_bistand_report(rapport::GetBistandReportRequest { month: month(2020, 8), year: 0 })
+                .await
+                .expect("report")
+                .into_inner()
+                .current
+                .expect("current")
+        }
+    };
+    let own = report(FED_KOMMUN).await;
+    assert_eq!(shown(&own.granted_households), 2);
+    assert_eq!(shown(&own.children), 3);
+    let db = suite.database(trappan_platform::config::ServiceKind::Rapport).await;
+    assert_eq!(common::count_rows(&db, "bistand_decision").await, 2);
+    assert_eq!(
+        common::count_rows(&db, "bistand_decision WHERE household IN ('h1', 'h2') OR pseudonym IN ('d1', 'd2')").await,
+        0,
+        "only keyed hashes of the producer's identifiers are stored"
+    );
+    let other = report(common::KOMMUN).await;
+    assert!(suppressed(&other.granted_households), "0 households elsewhere: nothing of 0765's leaks");
+    suite.shutdown().await;
 }
 
 #[tokio::test]
@@ -564,73 +555,74 @@ async fn budget_event_sequence(suite: &TestSuite, year: i32, allocated: i64) -> 
 /// The budget is set after the year's payments, as the demo does and as a committee that decides a year's
 /// budget late would: the management report of every month of that year shows the allocated budget, paid to
 /// date and bistand's forecast as it stood at that month, against the budget.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_against_it() {
-    for backend in common::backends() {
-        let suite = TestSuite::spawn(backend).await;
-        let household = suite
-            .bistand(Role::Socialsekreterare, KOMMUN)
-            .create_household(bistand::CreateHouseholdRequest {
-                request_id: new_request_id(),
-                household: Some(bistand::Household {
-                    members: vec![common::member(
-                        &trappan::demo::demo_personnummer(1985, 5, 10, 71),
-                        bistand::MemberRole::Applicant,
-                    )],
-                    ..Default::default()
-                }),
-            })
-            .await
-            .expect("household")
-            .into_inner()
-            .household
-            .expect("household");
-        // 9 180 kr paid for March 2021 and for August 2021; nothing in 2020, so the forecast is the linear
-        // run rate: paid to date / months counted × 12.
-        assert_eq!(pay_month(&suite, &household, (2021, 3), 20).await, 918_000);
-        assert_eq!(pay_month(&suite, &household, (2021, 8), 20).await, 918_000);
-        // The committee's budget for 2021, set afterwards: 36 720 kr.
-        let allocated = 3_672_000;
-        suite
-            .bistand(Role::Enhetschef, KOMMUN)
-            .set_budget(bistand::SetBudgetRequest { year: 2021, allocated: money(allocated) })
-            .await
-            .expect("budget set");
-        let sequence = budget_event_sequence(&suite, 2021, allocated).await;
-        let mut rapport_client = suite.rapport(Role::Enhetschef, KOMMUN);
-        eventually("rapport has applied bistand's budget event", || {
-            let mut client = rapport_client.clone();
-            async move {
-                let feeds = client.get_feed_status(rapport::GetFeedStatusRequest {}).await.expect("status");
-                feeds.into_inner().feeds.iter().any(|f| f.producer == "bistand" && f.applied_sequence >= sequence)
-            }
+async fn the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_against_it(backend: Backend) {
+    let suite = TestSuite::spawn(backend).await;
+    let household = suite
+        .bistand(Role::Socialsekreterare, KOMMUN)
+        .create_household(bistand::CreateHouseholdRequest {
+            request_id: new_request_id(),
+            household: Some(bistand::Household {
+                members: vec![common::member(
+                    &trappan::demo::demo_personnummer(1985, 5, 10, 71),
+                    bistand::MemberRole::Applicant,
+                )],
+                ..Default::default()
+            }),
         })
-        .await;
-
-        // (month, paid to date, forecast, forecast vs budget), by hand:
-        // March:  9 180 kr; 9 180 / 3 × 12 = 36 720 kr;  (36 720 − 36 720) / 36 720 =   0,0 %
-        // May:    9 180 kr; 9 180 / 5 × 12 = 22 032 kr;  (22 032 − 36 720) / 36 720 = −40,0 %
-        // August: 18 360 kr; 18 360 / 8 × 12 = 27 540 kr; (27 540 − 36 720) / 36 720 = −25,0 %
-        for (m, paid_to_date, forecast, against_budget) in [
-            (3, "9\u{a0}180\u{a0}kr", "36\u{a0}720\u{a0}kr", "0,0\u{a0}%"),
-            (5, "9\u{a0}180\u{a0}kr", "22\u{a0}032\u{a0}kr", "\u{2212}40,0\u{a0}%"),
-            (8, "18\u{a0}360\u{a0}kr", "27\u{a0}540\u{a0}kr", "\u{2212}25,0\u{a0}%"),
-        ] {
-            let html = rapport_client
-                .get_management_report(rapport::GetManagementReportRequest { month: month(2021, m) })
-                .await
-                .expect("management report")
-                .into_inner()
-                .html;
-            for (label, value) in [
-                ("Budget för året", "36\u{a0}720\u{a0}kr"),
-                ("Utbetalt hittills i år", paid_to_date),
-                ("Prognos för året", forecast),
-                ("Prognos mot budget", against_budget),
-            ] {
-                assert!(html.contains(&format!("<td>{label}</td><td>{value}</td>")), "2021-{m:02}: {label} {value}");
-            }
+        .await
+        .expect("household")
+        .into_inner()
+        .household
+        .expect("household");
+    // 9 180 kr paid for March 2021 and for August 2021; nothing in 2020, so the forecast is the linear
+    // run rate: paid to date / months counted × 12.
+    assert_eq!(pay_month(&suite, &household, (2021, 3), 20).await, 918_000);
+    assert_eq!(pay_month(&suite, &household, (2021, 8), 20).await, 918_000);
+    // The committee's budget for 2021, set afterwards: 36 720 kr.
+    let allocated = 3_672_000;
+    suite
+        .bistand(Role::Enhetschef, KOMMUN)
+        .set_budget(bistand::SetBudgetRequest { year: 2021, allocated: money(allocated) })
+        .await
+        .expect("budget set");
+    let sequence = budget_event_sequence(&suite, 2021, allocated).await;
+    let mut rapport_client = suite.rapport(Role::Enhetschef, KOMMUN);
+    eventually("rapport has applied bistand's budget event", || {
+        let mut client = rapport_client.clone();
+        async move {
+            let feeds = client.get_feed_status(rapport::GetFeedStatusRequest {}).await.expect("status");
+            feeds.into_inner().feeds.iter().any(|f| f.producer == "bistand" && f.applied_sequence >= sequence)
         }
-        suite.shutdown().await;
+    })
+    .await;
+
+    // (month, paid to date, forecast, forecast vs budget), by hand:
+    // March:  9 180 kr; 9 180 / 3 × 12 = 36 720 kr;  (36 720 − 36 720) / 36 720 =   0,0 %
+    // May:    9 180 kr; 9 180 / 5 × 12 = 22 032 kr;  (22 032 − 36 720) / 36 720 = −40,0 %
+    // August: 18 360 kr; 18 360 / 8 × 12 = 27 540 kr; (27 540 − 36 720) / 36 720 = −25,0 %
+    for (m, paid_to_date, forecast, against_budget) in [
+        (3, "9\u{a0}180\u{a0}kr", "36\u{a0}720\u{a0}kr", "0,0\u{a0}%"),
+        (5, "9\u{a0}180\u{a0}kr", "22\u{a0}032\u{a0}kr", "\u{2212}40,0\u{a0}%"),
+        (8, "18\u{a0}360\u{a0}kr", "27\u{a0}540\u{a0}kr", "\u{2212}25,0\u{a0}%"),
+    ] {
+        let html = rapport_client
+            .get_management_report(rapport::GetManagementReportRequest { month: month(2021, m) })
+            .await
+            .expect("management report")
+            .into_inner()
+            .html;
+        for (label, value) in [
+            ("Budget för året", "36\u{a0}720\u{a0}kr"),
+            ("Utbetalt hittills i år", paid_to_date),
+            ("Prognos för året", forecast),
+            ("Prognos mot budget", against_budget),
+        ] {
+            assert!(html.contains(&format!("<td>{label}</td><td>{value}</td>")), "2021-{m:02}: {label} {value}");
+        }
     }
+    suite.shutdown().await;
 }
+
+common::backend_tests!(on_backend: events_from_the_three_feeds_end_up_in_the_right_figures, a_replayed_event_counts_once_and_municipalities_see_only_their_own_figures);
+
+common::backend_tests!(on_backend multi_thread: the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_against_it);

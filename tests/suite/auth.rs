@@ -2,7 +2,7 @@
 //! forgotten), refuses a call without a token and a call from a role its policy does not allow, and
 //! admits the roles it does allow.
 
-mod common;
+use crate::common;
 
 use bytes::{Buf, BufMut};
 use prost::Message;
@@ -254,56 +254,53 @@ fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
 /// A call the role policy refuses leaves an audit entry naming the caller and the method, and nothing of
 /// the token; the entry is sealed into the municipality's chain like any other, `trappan audit verify`
 /// accepts the chain, and fails naming the entry once someone with the owner's rights has changed it.
-#[tokio::test]
-async fn a_refused_call_is_audited_and_the_command_verifies_the_chain() {
+async fn a_refused_call_is_audited_and_the_command_verifies_the_chain(suite: common::TestSuite) -> common::TestSuite {
     use sea_orm::ConnectionTrait;
-    common::for_each_backend(|suite| async move {
-        let list = Method {
-            path: "/trappan.bistand.v1.BistandService/ListHouseholds".into(),
-            server_streaming: false,
-            service: ServiceKind::Bistand,
-        };
-        let role = Role::ALL
-            .into_iter()
-            .find(|role| !policy(ServiceKind::Bistand).permits(&list.path, *role))
-            .expect("a role ListHouseholds refuses");
-        let token = suite.token_for(role, common::KOMMUN, "nyfiken-3");
-        assert_eq!(call(&suite, &list, Some(token)).await, tonic::Code::PermissionDenied);
+    let list = Method {
+        path: "/trappan.bistand.v1.BistandService/ListHouseholds".into(),
+        server_streaming: false,
+        service: ServiceKind::Bistand,
+    };
+    let role = Role::ALL
+        .into_iter()
+        .find(|role| !policy(ServiceKind::Bistand).permits(&list.path, *role))
+        .expect("a role ListHouseholds refuses");
+    let token = suite.token_for(role, common::KOMMUN, "nyfiken-3");
+    assert_eq!(call(&suite, &list, Some(token)).await, tonic::Code::PermissionDenied);
 
-        let db = suite.database(ServiceKind::Bistand).await;
-        let refused = format!(
-            "audit_log WHERE outcome = 'refused' AND actor = 'nyfiken-3' AND kommun = '{}' AND rpc = '{}' \
-             AND role = '{}' AND subject_kind = 'rpc' AND subject_ref = ''",
-            common::KOMMUN,
-            list.path,
-            role.name()
-        );
-        assert_eq!(common::count_rows(&db, &refused).await, 1);
-        let verified = trappan_platform::audit::verify(&db, None).await.expect("verify");
-        assert_eq!(verified.first_broken(), None);
-        assert_eq!(common::count_rows(&db, "audit_log WHERE chain_seq IS NULL").await, 0, "sealed");
+    let db = suite.database(ServiceKind::Bistand).await;
+    let refused = format!(
+        "audit_log WHERE outcome = 'refused' AND actor = 'nyfiken-3' AND kommun = '{}' AND rpc = '{}' \
+         AND role = '{}' AND subject_kind = 'rpc' AND subject_ref = ''",
+        common::KOMMUN,
+        list.path,
+        role.name()
+    );
+    assert_eq!(common::count_rows(&db, &refused).await, 1);
+    let verified = trappan_platform::audit::verify(&db, None).await.expect("verify");
+    assert_eq!(verified.first_broken(), None);
+    assert_eq!(common::count_rows(&db, "audit_log WHERE chain_seq IS NULL").await, 0, "sealed");
 
-        let verified = audit_verify(&suite).await;
-        assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
-        let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
-        let entries = common::count_rows(&db, &format!("audit_log WHERE kommun = '{}'", common::KOMMUN)).await;
-        assert!(stdout.contains(&format!("bistand {}: ok, {entries} entries", common::KOMMUN)), "{stdout}");
+    let verified = audit_verify(&suite).await;
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    let entries = common::count_rows(&db, &format!("audit_log WHERE kommun = '{}'", common::KOMMUN)).await;
+    assert!(stdout.contains(&format!("bistand {}: ok, {entries} entries", common::KOMMUN)), "{stdout}");
 
-        let disable = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
-            _ => "DROP TRIGGER audit_log_seal_once",
-        };
-        db.execute_unprepared(disable).await.expect("an owner disables the trigger");
-        db.execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE chain_seq = 1").await.expect("tamper");
-        let tampered = audit_verify(&suite).await;
-        assert!(!tampered.status.success(), "a broken chain fails the command");
-        let stdout = String::from_utf8_lossy(&tampered.stdout).to_string();
-        assert!(stdout.contains(&format!("bistand {}: BROKEN at entry 1", common::KOMMUN)), "{stdout}");
-        db.close().await.expect("close");
-        suite
-    })
-    .await;
+    let disable = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+        _ => "DROP TRIGGER audit_log_seal_once",
+    };
+    db.execute_unprepared(disable).await.expect("an owner disables the trigger");
+    db.execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE chain_seq = 1").await.expect("tamper");
+    let tampered = audit_verify(&suite).await;
+    assert!(!tampered.status.success(), "a broken chain fails the command");
+    let stdout = String::from_utf8_lossy(&tampered.stdout).to_string();
+    assert!(stdout.contains(&format!("bistand {}: BROKEN at entry 1", common::KOMMUN)), "{stdout}");
+    db.close().await.expect("close");
+    suite
 }
+common::backend_tests!(a_refused_call_is_audited_and_the_command_verifies_the_chain);
 
 async fn audit_verify(suite: &common::TestSuite) -> std::process::Output {
     let dir = tempfile::tempdir().expect("tempdir");

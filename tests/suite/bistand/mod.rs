@@ -1,0 +1,7 @@
+//! bistand's case work through its API.
+
+mod case_flow;
+mod forsorjningshinder;
+mod norm;
+mod payments;
+mod socialstyrelsen_export;
