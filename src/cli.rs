@@ -43,7 +43,7 @@ pub enum Command {
     /// Prints a bearer token signed with the local dev key.
     Token {
         /// The role (socialsekreterare, arbetsmarknadskoordinator, ungdomscoach, enhetschef, analytiker,
-        /// system).
+        /// system, dataskyddsombud).
         #[arg(long)]
         role: String,
         /// The municipality's 4-digit kommunkod.

@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "trappan/insatser/v1/insatser.proto",
         "trappan/ungsam/v1/ungsam.proto",
         "trappan/rapport/v1/rapport.proto",
+        "trappan/audit/v1/audit.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());

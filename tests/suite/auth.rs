@@ -9,7 +9,7 @@ use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use trappan_platform::auth::{Audience, Claims, Kommun, Policy, Role, TokenSigner};
 use trappan_platform::config::{ServiceKind, Settings};
-use trappan_platform::server::ServiceDefinition;
+use trappan_platform::server::policy as policy_of;
 use trappan_platform::testing::Backend;
 
 /// Sends and receives raw bytes: an empty protobuf message is a valid encoding of every request type.
@@ -59,32 +59,63 @@ fn trappan_methods() -> Vec<Method> {
     for file in set.file {
         let package = file.package().to_string();
         for service in &file.service {
-            let kind = match service.name() {
-                "BistandService" => ServiceKind::Bistand,
-                "InsatserService" => ServiceKind::Insatser,
-                "UngsamService" => ServiceKind::Ungsam,
-                "RapportService" => ServiceKind::Rapport,
+            let kinds = match service.name() {
+                "BistandService" => vec![ServiceKind::Bistand],
+                "InsatserService" => vec![ServiceKind::Insatser],
+                "UngsamService" => vec![ServiceKind::Ungsam],
+                "RapportService" => vec![ServiceKind::Rapport],
+                // Every service serves the review of its own audit log.
+                "AuditService" => SERVICES.to_vec(),
                 other => panic!("a service no test knows: {other}"),
             };
-            for method in &service.method {
-                methods.push(Method {
-                    path: format!("/{package}.{}/{}", service.name(), method.name()),
-                    server_streaming: method.server_streaming(),
-                    service: kind,
-                });
+            for kind in kinds {
+                for method in &service.method {
+                    methods.push(Method {
+                        path: format!("/{package}.{}/{}", service.name(), method.name()),
+                        server_streaming: method.server_streaming(),
+                        service: kind,
+                    });
+                }
             }
         }
     }
     methods
 }
 
+const SERVICES: [ServiceKind; 4] =
+    [ServiceKind::Bistand, ServiceKind::Insatser, ServiceKind::Ungsam, ServiceKind::Rapport];
+
+/// The policy each service's server enforces (its own RPCs' and the audit service's).
 fn policy(kind: ServiceKind) -> Policy {
     match kind {
-        ServiceKind::Bistand => trappan_bistand::Bistand::policy(),
-        ServiceKind::Insatser => trappan_insatser::Insatser::policy(),
-        ServiceKind::Ungsam => trappan_ungsam::Ungsam::policy(),
-        ServiceKind::Rapport => trappan_rapport::Rapport::policy(),
+        ServiceKind::Bistand => policy_of::<trappan_bistand::Bistand>(),
+        ServiceKind::Insatser => policy_of::<trappan_insatser::Insatser>(),
+        ServiceKind::Ungsam => policy_of::<trappan_ungsam::Ungsam>(),
+        ServiceKind::Rapport => policy_of::<trappan_rapport::Rapport>(),
     }
+}
+
+/// The dataskyddsombud reads the audit log and nothing else: every RPC it may call is an audit RPC, and it
+/// may call every audit RPC on every service.
+#[test]
+fn the_dataskyddsombud_may_call_the_audit_rpcs_and_nothing_else() {
+    let methods = trappan_methods();
+    for method in &methods {
+        let audit = method.path.starts_with("/trappan.audit.v1.AuditService/");
+        assert_eq!(
+            policy(method.service).permits(&method.path, Role::Dataskyddsombud),
+            audit,
+            "{} on {}",
+            method.path,
+            method.service
+        );
+        if audit {
+            for role in Role::ALL.into_iter().filter(|role| *role != Role::Dataskyddsombud) {
+                assert!(!policy(method.service).permits(&method.path, role), "{} admits {}", method.path, role.name());
+            }
+        }
+    }
+    assert_eq!(methods.iter().filter(|m| m.path.starts_with("/trappan.audit.v1.")).count(), 2 * SERVICES.len());
 }
 
 async fn call(suite: &common::TestSuite, method: &Method, token: Option<String>) -> tonic::Code {

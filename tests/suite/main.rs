@@ -4,6 +4,7 @@
 //! # Layout
 //! - `common`: the harness (spawn a suite, authenticated clients, backends, bounded waits on observable state).
 //! - `auth`: every RPC's authentication and role policy, enumerated from the descriptors; the audit chain.
+//! - `audit`: the dataskyddsombud's review and verification of the audit log through the gRPC API.
 //! - `lifecycle`: health follows the store; SIGTERM drains in-flight calls.
 //! - `telemetry`: one trace across services.
 //! - `thin_slice`: one path through all four services; `cross_service`: the units working together.
@@ -11,6 +12,7 @@
 //! - `gallring`: retention, per case file, through the API and the command.
 //! - `demo`: the demo municipality's figures.
 
+mod audit;
 mod auth;
 mod bistand;
 mod common;

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`common::v1`]: money, dates, identity numbers and the change-feed envelope shared by every service.
 //! - [`bistand::v1`], [`insatser::v1`], [`ungsam::v1`], [`rapport::v1`]: one module per service contract.
+//! - [`audit::v1`]: the audit-log review every service serves for the dataskyddsombud.
 //! - [`FILE_DESCRIPTOR_SET`]: the compiled descriptors, for server reflection and contract tests.
 
 /// Shared types of every contract.
@@ -36,6 +37,14 @@ pub mod ungsam {
     /// Version 1 of the ungsam contract.
     pub mod v1 {
         tonic::include_proto!("trappan.ungsam.v1");
+    }
+}
+
+/// The audit-log review and verification, served by every service for its own log.
+pub mod audit {
+    /// Version 1 of the audit contract.
+    pub mod v1 {
+        tonic::include_proto!("trappan.audit.v1");
     }
 }
 

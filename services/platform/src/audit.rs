@@ -160,6 +160,68 @@ pub async fn record_refused(conn: &impl ConnectionTrait, context: &CallContext) 
     record(conn, context, REFUSED_CALL, "", Outcome::Refused).await
 }
 
+/// Which entries a review asks for: every field set must match; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewFilter {
+    /// The kind of record, as stored.
+    pub subject_kind: Option<String>,
+    /// The record's internal identifier, as stored.
+    pub subject_ref: Option<String>,
+    /// The token subject of the audited caller.
+    pub actor: Option<String>,
+    /// The method path or job name.
+    pub rpc: Option<String>,
+    /// Entries at or after this instant.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Entries before this instant.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The subject kind of a review or verification of the log itself.
+pub const AUDIT_LOG: &str = "audit_log";
+
+/// One page of `context`'s municipality's entries matching `filter`, newest first, and records the
+/// review as an entry of its own (the dataskyddsombud's reading is access like any other). The entries
+/// hold internal identifiers only, so the review is one entry, not one per entry read.
+pub async fn review(
+    db: &DatabaseConnection,
+    context: &CallContext,
+    filter: &ReviewFilter,
+    page: crate::store::PageRequest,
+) -> Result<(Vec<entity::Model>, Option<Uuid>), DbErr> {
+    let mut query = entity::Entity::find().filter(entity::Column::Kommun.eq(context.kommun()));
+    for (column, value) in [
+        (entity::Column::SubjectKind, &filter.subject_kind),
+        (entity::Column::SubjectRef, &filter.subject_ref),
+        (entity::Column::Actor, &filter.actor),
+        (entity::Column::Rpc, &filter.rpc),
+    ] {
+        if let Some(value) = value {
+            query = query.filter(column.eq(value.as_str()));
+        }
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(entity::Column::OccurredAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(entity::Column::OccurredAt.lt(until));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(entity::Column::Id.lt(after));
+    }
+    let rows = query.order_by_desc(entity::Column::Id).limit(page.fetch_limit()).all(db).await?;
+    record(db, context, AUDIT_LOG, "", Outcome::Read).await?;
+    Ok(page.split(rows, |row| row.id))
+}
+
+/// Verifies `context`'s municipality's chain ([`verify`]) and records that it was checked.
+pub async fn verify_for(db: &DatabaseConnection, context: &CallContext) -> Result<ChainReport, DbErr> {
+    let verified = verify(db, Some(&context.caller.kommun)).await?;
+    record(db, context, AUDIT_LOG, "", Outcome::Read).await?;
+    let kommun = context.kommun().to_string();
+    Ok(verified.chains.into_iter().next().unwrap_or(ChainReport { kommun, entries: 0, broken: None }))
+}
+
 /// The hash before a chain's first entry.
 const GENESIS: [u8; 32] = [0; 32];
 

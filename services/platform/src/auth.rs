@@ -39,17 +39,21 @@ pub enum Role {
     Analytiker,
     /// Another Trappan service calling on a municipality's behalf.
     System,
+    /// The municipality's data protection officer (GDPR art. 37-39): reviews and verifies the audit log,
+    /// and reads nothing else.
+    Dataskyddsombud,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Socialsekreterare,
         Role::Arbetsmarknadskoordinator,
         Role::Ungdomscoach,
         Role::Enhetschef,
         Role::Analytiker,
         Role::System,
+        Role::Dataskyddsombud,
     ];
 
     /// The role's name as written in tokens and on the command line.
@@ -61,6 +65,7 @@ impl Role {
             Role::Enhetschef => "enhetschef",
             Role::Analytiker => "analytiker",
             Role::System => "system",
+            Role::Dataskyddsombud => "dataskyddsombud",
         }
     }
 

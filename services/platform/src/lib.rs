@@ -18,6 +18,7 @@
 //! - `testing` (feature `testing`, for tests only): a real database per test, on SQLite or PostgreSQL.
 
 pub mod audit;
+pub mod audit_service;
 pub mod auth;
 pub mod client;
 pub mod clock;

@@ -2,7 +2,7 @@
 //!
 //! A service describes itself with [`ServiceDefinition`]; [`serve`] does the rest: health
 //! (`grpc.health.v1`, NOT_SERVING until the store is reachable and migrated, NOT_SERVING again while
-//! draining), reflection (v1 and v1alpha), authentication, telemetry, load shedding, a request timeout,
+//! draining), reflection (v1 and v1alpha), the audit-log review (`trappan.audit.v1.AuditService`), authentication, telemetry, load shedding, a request timeout,
 //! a maximum message size, and a graceful shutdown that lets in-flight calls finish.
 
 use std::sync::Arc;
@@ -75,6 +75,12 @@ pub trait ServiceDefinition: Send + Sync + 'static {
     fn build(context: &ServiceContext, routes: &mut RoutesBuilder) -> Vec<BackgroundTask>;
 }
 
+/// The policy `D`'s server enforces: its own RPCs' rules and those of the audit service every service
+/// serves.
+pub fn policy<D: ServiceDefinition>() -> Policy {
+    D::policy().merge(&crate::audit_service::policy())
+}
+
 /// Runs `D` on `listener` until `shutdown` turns true, then drains.
 pub async fn serve<D: ServiceDefinition>(
     settings: Arc<Settings>,
@@ -99,6 +105,7 @@ pub async fn serve<D: ServiceDefinition>(
     let mut routes = RoutesBuilder::default();
     routes.add_service(health_service);
     add_reflection(&mut routes)?;
+    routes.add_service(crate::audit_service::AuditApi::server(store.clone(), context.max_message_bytes()));
     let background = D::build(&context, &mut routes);
 
     let readiness = tokio::spawn(become_ready::<D>(settings.clone(), store.clone(), health.clone(), shutdown.clone()));
@@ -107,7 +114,7 @@ pub async fn serve<D: ServiceDefinition>(
 
     let local_addr = listener.local_addr()?;
     tracing::info!(service = %D::KIND, %local_addr, "listening");
-    let auth = AuthLayer::new(verifier, D::policy(), store.clone());
+    let auth = AuthLayer::new(verifier, policy::<D>(), store.clone());
     let result = run_server(&settings, routes, auth, listener, shutdown, health, D::GRPC_NAME).await;
 
     readiness.abort();
