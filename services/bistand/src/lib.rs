@@ -17,7 +17,7 @@ pub mod store;
 use std::sync::Arc;
 
 use trappan_api::bistand::v1::bistand_service_server::BistandServiceServer;
-use trappan_platform::auth::{Policy, Role};
+use trappan_platform::auth::{Policy, Role, Workload};
 use trappan_platform::config::ServiceKind;
 use trappan_platform::server::{BackgroundTask, ServiceContext, ServiceDefinition};
 
@@ -42,9 +42,9 @@ impl ServiceDefinition for Bistand {
             .allow(&method("WithdrawConsent"), &[Socialsekreterare])
             .allow(&method("CreateReferral"), &[Socialsekreterare])
             .allow(&method("ListReferrals"), &[Socialsekreterare, Enhetschef])
-            .allow(&method("StreamChanges"), &[System])
-            .allow(&method("ReceiveLabourMarketReport"), &[System])
-            .allow(&method("RunGallring"), &[System])
+            .allow_workloads(&method("StreamChanges"), &[Workload::Rapport])
+            .allow_workloads(&method("ReceiveLabourMarketReport"), &[Workload::Insatser])
+            .allow_workloads(&method("RunGallring"), &[Workload::Gallring])
             .allow(&method("CreateApplication"), &[Socialsekreterare])
             .allow(&method("GetApplication"), &[Socialsekreterare, Enhetschef])
             .allow(&method("ListApplications"), &[Socialsekreterare, Enhetschef])

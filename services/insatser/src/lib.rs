@@ -19,7 +19,7 @@ pub mod store;
 use std::sync::Arc;
 
 use trappan_api::insatser::v1::insatser_service_server::InsatserServiceServer;
-use trappan_platform::auth::{Policy, Role};
+use trappan_platform::auth::{Policy, Role, Workload};
 use trappan_platform::config::ServiceKind;
 use trappan_platform::server::{BackgroundTask, ServiceContext, ServiceDefinition};
 
@@ -38,11 +38,11 @@ impl ServiceDefinition for Insatser {
         let method = |name: &str| format!("{SERVICE}{name}");
         Policy::new()
             // Referrals arrive service to service, from bistand's and ungsam's delivery workers.
-            .allow(&method("ReceiveReferral"), &[System])
+            .allow_workloads(&method("ReceiveReferral"), &[Workload::Bistand, Workload::Ungsam])
             .allow(&method("CreateParticipant"), &[Arbetsmarknadskoordinator])
             .allow(&method("GetParticipant"), &[Arbetsmarknadskoordinator, Enhetschef])
             .allow(&method("ListParticipants"), &[Arbetsmarknadskoordinator, Enhetschef])
-            .allow(&method("StreamChanges"), &[System])
+            .allow_workloads(&method("StreamChanges"), &[Workload::Rapport])
             .allow(&method("GetUnitRules"), &[Arbetsmarknadskoordinator, Enhetschef])
             .allow(&method("UpdateUnitRules"), &[Enhetschef])
             .allow(&method("CreatePlan"), &[Arbetsmarknadskoordinator])
@@ -107,7 +107,9 @@ mod tests {
         ] {
             assert!(policy.methods().any(|m| m == format!("{SERVICE}{name}")), "{name} has no policy");
         }
-        assert!(policy.permits(&format!("{SERVICE}ReceiveReferral"), Role::System));
+        assert!(policy.permits_workload(&format!("{SERVICE}ReceiveReferral"), Workload::Bistand));
+        assert!(policy.permits_workload(&format!("{SERVICE}ReceiveReferral"), Workload::Ungsam));
+        assert!(!policy.permits_workload(&format!("{SERVICE}ReceiveReferral"), Workload::Rapport));
         assert!(!policy.permits(&format!("{SERVICE}ReceiveReferral"), Role::Arbetsmarknadskoordinator));
         assert!(!policy.permits(&format!("{SERVICE}CreateParticipant"), Role::Enhetschef));
         assert!(policy.permits(&format!("{SERVICE}GetParticipant"), Role::Enhetschef));

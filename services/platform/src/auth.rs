@@ -21,6 +21,7 @@ use crate::config::{AuthMode, AuthSettings, Environment, Settings};
 use crate::error::ServiceError;
 use crate::keys::{KeyStore, Refresh, load_or_create_dev_key};
 use crate::store::Store;
+use crate::tls::PeerIdentity;
 use crate::token_cache::{self, VerifiedTokens};
 
 /// What a caller does for a living; the policy of each RPC names the roles it admits.
@@ -74,6 +75,74 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.name() == name)
     }
 }
+
+/// A Trappan workload: a service, or the gallring job, as its certificate names it (URI SAN
+/// `spiffe://<trust domain>/<name>`, [`crate::tls`]). A receiving RPC names the workloads it accepts
+/// ([`Policy::allow_workloads`]): bistand and ungsam deliver referrals to insatser, only rapport reads the
+/// feeds, only the gallring job runs gallring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Workload {
+    /// Ekonomiskt bistånd.
+    Bistand,
+    /// The labour-market unit.
+    Insatser,
+    /// Youth outreach.
+    Ungsam,
+    /// Reporting: follows the others' change feeds.
+    Rapport,
+    /// The scheduled gallring job.
+    Gallring,
+}
+
+impl Workload {
+    /// Every workload.
+    pub const ALL: [Workload; 5] =
+        [Workload::Bistand, Workload::Insatser, Workload::Ungsam, Workload::Rapport, Workload::Gallring];
+
+    /// The name in its certificate and in the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Bistand => "bistand",
+            Workload::Insatser => "insatser",
+            Workload::Ungsam => "ungsam",
+            Workload::Rapport => "rapport",
+            Workload::Gallring => "gallring",
+        }
+    }
+
+    /// Parses a workload name.
+    pub fn parse(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|workload| workload.name() == name)
+    }
+
+    /// The subject a caller of role `system` has when it is this workload: `workload:<name>`.
+    pub fn subject(self) -> String {
+        format!("{WORKLOAD_SUBJECT_PREFIX}{}", self.name())
+    }
+
+    /// The workload a `system` caller's subject names.
+    pub fn of_subject(subject: &str) -> Option<Workload> {
+        subject.strip_prefix(WORKLOAD_SUBJECT_PREFIX).and_then(Workload::parse)
+    }
+}
+
+impl From<crate::config::ServiceKind> for Workload {
+    fn from(kind: crate::config::ServiceKind) -> Workload {
+        use crate::config::ServiceKind;
+        match kind {
+            ServiceKind::Bistand => Workload::Bistand,
+            ServiceKind::Insatser => Workload::Insatser,
+            ServiceKind::Ungsam => Workload::Ungsam,
+            ServiceKind::Rapport => Workload::Rapport,
+        }
+    }
+}
+
+const WORKLOAD_SUBJECT_PREFIX: &str = "workload:";
+
+/// The metadata key in which a calling workload names the municipality it calls for; the certificate says
+/// who calls, this says for whom. Only a certified workload's header is read.
+pub const KOMMUN_HEADER: &str = "x-trappan-kommun";
 
 /// A municipality's 4-digit kommunkod (the first two digits are the county); the tenant key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -454,10 +523,12 @@ impl TokenSigner {
     }
 }
 
-/// Which roles may call which method (`/package.Service/Method`); a method not listed is refused.
+/// Which roles may call which method (`/package.Service/Method`), and for the service-to-service methods
+/// which workloads; a method not listed is refused.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     rules: HashMap<String, Vec<Role>>,
+    workloads: HashMap<String, Vec<Workload>>,
 }
 
 impl Policy {
@@ -472,9 +543,33 @@ impl Policy {
         self
     }
 
+    /// Allows the workloads `callers` (and no other service) to call `method` as role `system`.
+    pub fn allow_workloads(mut self, method: &str, callers: &[Workload]) -> Policy {
+        self.workloads.entry(method.to_string()).or_default().extend_from_slice(callers);
+        self.allow(method, &[Role::System])
+    }
+
     /// Whether `role` may call `method`.
     pub fn permits(&self, method: &str, role: Role) -> bool {
         self.rules.get(method).is_some_and(|roles| roles.contains(&role))
+    }
+
+    /// Whether the workload `caller` may call `method`.
+    pub fn permits_workload(&self, method: &str, caller: Workload) -> bool {
+        self.workloads.get(method).is_some_and(|callers| callers.contains(&caller))
+    }
+
+    /// The workloads that may call `method`.
+    pub fn workloads(&self, method: &str) -> &[Workload] {
+        self.workloads.get(method).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Whether `caller` may call `method`: its role is allowed and, for role `system`, the workload its
+    /// subject names is one the method accepts.
+    pub fn admits(&self, method: &str, caller: &Caller) -> bool {
+        self.permits(method, caller.role)
+            && (caller.role != Role::System
+                || Workload::of_subject(&caller.subject).is_some_and(|workload| self.permits_workload(method, workload)))
     }
 
     /// The methods the policy names, so tests can check that every RPC has a rule.
@@ -487,6 +582,9 @@ impl Policy {
         for (method, roles) in &other.rules {
             self.rules.entry(method.clone()).or_default().extend_from_slice(roles);
         }
+        for (method, callers) in &other.workloads {
+            self.workloads.entry(method.clone()).or_default().extend_from_slice(callers);
+        }
         self
     }
 }
@@ -498,23 +596,31 @@ fn is_public(path: &str) -> bool {
 /// The tower layer that authenticates and authorises every call before it is decoded.
 #[derive(Clone)]
 pub struct AuthLayer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     verifier: TokenVerifier,
-    policy: Arc<Policy>,
+    policy: Policy,
     store: Store,
+    /// Whether a bearer token of role `system` is accepted: only in development without TLS, where the
+    /// services sign their own calls with the dev key. Otherwise a service is known by its certificate.
+    system_tokens: bool,
 }
 
 impl AuthLayer {
     /// A layer enforcing `policy` with tokens checked by `verifier`; calls the policy refuses are audited
     /// in `store`.
-    pub fn new(verifier: TokenVerifier, policy: Policy, store: Store) -> AuthLayer {
-        AuthLayer { verifier, policy: Arc::new(policy), store }
+    pub fn new(verifier: TokenVerifier, policy: Policy, store: Store, settings: &Settings) -> AuthLayer {
+        let system_tokens = settings.environment == Environment::Development && !settings.tls.enabled();
+        AuthLayer { shared: Arc::new(Shared { verifier, policy, store, system_tokens }) }
     }
 }
 
 impl<S> tower::Layer<S> for AuthLayer {
     type Service = AuthService<S>;
     fn layer(&self, inner: S) -> AuthService<S> {
-        AuthService { inner, verifier: self.verifier.clone(), policy: self.policy.clone(), store: self.store.clone() }
+        AuthService { inner, shared: self.shared.clone() }
     }
 }
 
@@ -522,9 +628,7 @@ impl<S> tower::Layer<S> for AuthLayer {
 #[derive(Clone)]
 pub struct AuthService<S> {
     inner: S,
-    verifier: TokenVerifier,
-    policy: Arc<Policy>,
-    store: Store,
+    shared: Arc<Shared>,
 }
 
 impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
@@ -549,11 +653,14 @@ where
         // The service that was polled ready goes into the future; a clone takes its place.
         let ready = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready);
-        let verifier = self.verifier.clone();
-        let policy = self.policy.clone();
-        let store = self.store.clone();
+        let shared = self.shared.clone();
         Box::pin(async move {
-            let caller = match authenticate(&verifier, &path, request.headers()).await {
+            let workload = request.extensions().get::<PeerIdentity>().and_then(|peer| peer.workload);
+            let authenticated = match workload {
+                Some(workload) => certified_workload(workload, request.headers()),
+                None => authenticate(&shared, &path, request.headers()).await,
+            };
+            let caller = match authenticated {
                 Ok(caller) => caller,
                 Err(status) => return Ok(status.into_http()),
             };
@@ -565,8 +672,8 @@ where
                 .unwrap_or(DEFAULT_PURPOSE)
                 .to_string();
             let context = CallContext { caller, method: path, purpose };
-            if !policy.permits(&context.method, context.caller.role) {
-                return Ok(refuse(&store, &context).await.into_http());
+            if !shared.policy.admits(&context.method, &context.caller) {
+                return Ok(refuse(&shared.store, &context).await.into_http());
             }
             request.extensions_mut().insert(context);
             inner.call(request).await
@@ -580,7 +687,8 @@ where
 /// logged. If the entry cannot be written the call is refused all the same: refusing discloses nothing.
 async fn refuse(store: &Store, context: &CallContext) -> tonic::Status {
     let role = context.caller.role.name();
-    tracing::info!(role, method = context.method, "role not permitted");
+    let workload = Workload::of_subject(&context.caller.subject).filter(|_| context.caller.role == Role::System);
+    tracing::info!(role, workload = workload.map(Workload::name), method = context.method, "caller not permitted");
     let recorded = match store.db() {
         Ok(db) => crate::audit::record_refused(db, context).await.map_err(ServiceError::from),
         Err(error) => Err(error),
@@ -588,14 +696,28 @@ async fn refuse(store: &Store, context: &CallContext) -> tonic::Status {
     if let Err(error) = recorded {
         tracing::error!(%error, method = context.method, "the refused call could not be audited");
     }
-    tonic::Status::permission_denied(format!("the role {role} may not call this method"))
+    match workload {
+        Some(workload) => tonic::Status::permission_denied(format!("the service {} may not call this method", workload.name())),
+        None if context.caller.role == Role::System => {
+            tonic::Status::permission_denied("a service call must name the calling workload")
+        }
+        None => tonic::Status::permission_denied(format!("the role {role} may not call this method")),
+    }
 }
 
-async fn authenticate(
-    verifier: &TokenVerifier,
-    path: &str,
-    headers: &http::HeaderMap,
-) -> Result<Caller, tonic::Status> {
+/// The caller a verified workload certificate makes: role `system`, subject `workload:<name>`, for the
+/// municipality named in [`KOMMUN_HEADER`].
+fn certified_workload(workload: Workload, headers: &http::HeaderMap) -> Result<Caller, tonic::Status> {
+    let kommun = headers
+        .get(KOMMUN_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(Kommun::parse)
+        .ok_or_else(|| tonic::Status::unauthenticated(format!("a service call must name its municipality in {KOMMUN_HEADER}")))?;
+    Ok(Caller { subject: workload.subject(), role: Role::System, kommun, unit: String::new() })
+}
+
+async fn authenticate(shared: &Shared, path: &str, headers: &http::HeaderMap) -> Result<Caller, tonic::Status> {
+    let verifier = &shared.verifier;
     let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -610,6 +732,10 @@ async fn authenticate(
             AuthError::Missing | AuthError::Keys(_) => tonic::Status::unauthenticated("the bearer token is not valid"),
         }
     })?;
+    if caller.role == Role::System && !shared.system_tokens {
+        tracing::info!(method = path, "a system token where a workload certificate is required");
+        return Err(tonic::Status::unauthenticated("services authenticate with their certificate, not a token"));
+    }
     Ok(caller)
 }
 

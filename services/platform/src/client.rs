@@ -1,66 +1,57 @@
-//! Calls between services: lazily connected channels to the peers, with the calling service's own
-//! token (role `system`, scoped to the municipality the call is for) and the W3C trace context.
+//! Calls between services: lazily connected channels to the peers, for one municipality at a time, with
+//! the W3C trace context. Who calls is proved by this workload's certificate over mutual TLS ([`crate::tls`]);
+//! the municipality goes in [`KOMMUN_HEADER`]. In development without TLS, a token signed on the spot with
+//! the dev key names the workload instead.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::auth::{Caller, Kommun, Role, TokenSigner};
-use crate::config::{AuthMode, Settings};
+use crate::auth::{Caller, KOMMUN_HEADER, Kommun, Role, TokenSigner, Workload};
+use crate::config::Settings;
 use crate::telemetry::inject_trace_context;
+use crate::tls::{ReloadingTls, TlsConnector};
 
-/// Where the calling service's tokens come from.
+/// How this workload proves who it is to its peers.
 #[derive(Clone)]
-enum ServiceTokens {
-    /// Locally: signed on the spot with the dev key.
-    Dev(TokenSigner),
-    /// Production: `<kommun>.jwt` files provisioned by the identity provider (re-read on each call so a
-    /// renewed token takes effect without a restart).
-    Files(Option<PathBuf>),
+enum Credentials {
+    /// Development without TLS: a short-lived token signed with the dev key.
+    DevToken(TokenSigner, Workload),
+    /// TLS: the certificate the connection presents; nothing to add to a call.
+    Certificate,
 }
 
-impl ServiceTokens {
-    fn token_for(&self, kommun: &Kommun) -> Result<String, tonic::Status> {
-        match self {
-            ServiceTokens::Dev(signer) => signer
-                .sign(
-                    &Caller {
-                        subject: "trappan-service".into(),
-                        role: Role::System,
-                        kommun: kommun.clone(),
-                        unit: String::new(),
-                    },
-                    Duration::from_secs(300),
-                )
-                .map_err(|_| tonic::Status::internal("could not sign a service token")),
-            ServiceTokens::Files(dir) => {
-                let dir =
-                    dir.as_ref().ok_or_else(|| tonic::Status::internal("auth.service_tokens_dir is not configured"))?;
-                std::fs::read_to_string(dir.join(format!("{kommun}.jwt")))
-                    .map(|token| token.trim().to_string())
-                    .map_err(|_| tonic::Status::internal("no service token for this municipality"))
-            }
-        }
+impl Credentials {
+    fn bearer(&self, kommun: &Kommun) -> Result<Option<String>, tonic::Status> {
+        let Credentials::DevToken(signer, workload) = self else { return Ok(None) };
+        let caller = Caller { subject: workload.subject(), role: Role::System, kommun: kommun.clone(), unit: String::new() };
+        signer
+            .sign(&caller, Duration::from_secs(300))
+            .map(Some)
+            .map_err(|_| tonic::Status::internal("could not sign a service token"))
     }
 }
 
-/// Adds the service token and trace context to every outgoing call.
+/// Adds the municipality, the workload's credentials (in development) and the trace context to every
+/// outgoing call.
 #[derive(Clone)]
 pub struct ServiceAuth {
-    tokens: ServiceTokens,
+    credentials: Credentials,
     kommun: Kommun,
 }
 
 impl tonic::service::Interceptor for ServiceAuth {
     fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        let token = self.tokens.token_for(&self.kommun)?;
-        let value = format!("Bearer {token}")
-            .parse()
-            .map_err(|_| tonic::Status::internal("service token is not valid metadata"))?;
-        request.metadata_mut().insert("authorization", value);
+        let kommun = self.kommun.as_str().parse().map_err(|_| tonic::Status::internal("kommunkod is not metadata"))?;
+        request.metadata_mut().insert(KOMMUN_HEADER, kommun);
+        if let Some(token) = self.credentials.bearer(&self.kommun)? {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| tonic::Status::internal("service token is not valid metadata"))?;
+            request.metadata_mut().insert("authorization", value);
+        }
         inject_trace_context(request.metadata_mut());
         Ok(request)
     }
@@ -72,36 +63,41 @@ pub type PeerChannel = InterceptedService<Channel, ServiceAuth>;
 /// Clients of the other services.
 #[derive(Clone)]
 pub struct Peers {
-    tokens: ServiceTokens,
+    credentials: Credentials,
     bistand: Channel,
     insatser: Channel,
     ungsam: Channel,
 }
 
-fn lazy_channel(url: &str) -> anyhow::Result<Channel> {
-    Ok(Endpoint::from_shared(url.to_string())?
-        .connect_timeout(Duration::from_secs(3))
-        .timeout(Duration::from_secs(10))
-        .connect_lazy())
+/// A channel to `url` that connects on first use: plaintext for `http://`, mutual TLS with `tls` for
+/// `https://` (the configuration allows `https://` only with `tls.*` set).
+pub fn lazy_channel(url: &str, tls: Option<&ReloadingTls>) -> anyhow::Result<Channel> {
+    let endpoint = Endpoint::from_shared(url.to_string())?.connect_timeout(Duration::from_secs(3)).timeout(Duration::from_secs(10));
+    let parsed = url::Url::parse(url)?;
+    match (parsed.scheme(), tls) {
+        ("https", Some(tls)) => Ok(endpoint.connect_with_connector_lazy(TlsConnector::new(tls.clone(), &parsed)?)),
+        ("https", None) => anyhow::bail!("{url} is https:// but no TLS certificate is configured"),
+        _ => Ok(endpoint.connect_lazy()),
+    }
 }
 
 impl Peers {
-    /// Channels to the configured peers; nothing connects until the first call.
-    pub fn new(settings: &Settings) -> anyhow::Result<Peers> {
-        let tokens = match settings.auth.mode {
-            AuthMode::Dev => ServiceTokens::Dev(TokenSigner::dev(settings)?),
-            AuthMode::Keys => ServiceTokens::Files(settings.auth.service_tokens_dir.clone()),
+    /// Channels to the configured peers as `caller`; nothing connects until the first call.
+    pub fn new(settings: &Settings, caller: Workload, tls: Option<&ReloadingTls>) -> anyhow::Result<Peers> {
+        let credentials = match tls {
+            Some(_) => Credentials::Certificate,
+            None => Credentials::DevToken(TokenSigner::dev(settings)?, caller),
         };
         Ok(Peers {
-            tokens,
-            bistand: lazy_channel(&settings.peers.bistand_url)?,
-            insatser: lazy_channel(&settings.peers.insatser_url)?,
-            ungsam: lazy_channel(&settings.peers.ungsam_url)?,
+            credentials,
+            bistand: lazy_channel(&settings.peers.bistand_url, tls)?,
+            insatser: lazy_channel(&settings.peers.insatser_url, tls)?,
+            ungsam: lazy_channel(&settings.peers.ungsam_url, tls)?,
         })
     }
 
     fn channel(&self, channel: &Channel, kommun: &Kommun) -> PeerChannel {
-        InterceptedService::new(channel.clone(), ServiceAuth { tokens: self.tokens.clone(), kommun: kommun.clone() })
+        InterceptedService::new(channel.clone(), ServiceAuth { credentials: self.credentials.clone(), kommun: kommun.clone() })
     }
 
     /// bistand, on behalf of `kommun`.

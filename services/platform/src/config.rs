@@ -86,6 +86,41 @@ pub struct Settings {
     /// How the outbound delivery workers retry and share their queue.
     #[serde(default)]
     pub delivery: DeliverySettings,
+    /// TLS on the gRPC endpoint and mutual TLS to the peers; unset in development only.
+    #[serde(default)]
+    pub tls: TlsSettings,
+}
+
+/// This workload's certificate, from the cluster's issuer (cert-manager in the `prod` overlay); see
+/// [`crate::tls`]. All three files set: the server speaks only TLS, asks clients for a certificate (a
+/// Trappan workload presents one, a person's client need not), and calls the peers over mutual TLS. None
+/// set: plaintext, which only `environment = "development"` allows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// The certificate chain (PEM), leaf first; its URI SAN `spiffe://<trust_domain>/<service>` names
+    /// the workload. Re-read when it changes, so a renewal needs no restart.
+    pub cert_file: Option<PathBuf>,
+    /// The certificate's private key (PEM, PKCS#8, PKCS#1 or SEC1).
+    pub key_file: Option<PathBuf>,
+    /// The CA certificate(s) (PEM) that issued every Trappan workload's certificate: peers' servers and
+    /// calling workloads are verified against them.
+    pub ca_file: Option<PathBuf>,
+    /// The trust domain of the workloads' URI SANs; a certificate naming another domain names no workload.
+    pub trust_domain: String,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        TlsSettings { cert_file: None, key_file: None, ca_file: None, trust_domain: "trappan.local".into() }
+    }
+}
+
+impl TlsSettings {
+    /// Whether TLS is configured (all three files named).
+    pub fn enabled(&self) -> bool {
+        self.cert_file.is_some() && self.key_file.is_some() && self.ca_file.is_some()
+    }
 }
 
 /// Limits of the outbound delivery queue ([`crate::delivery`]).
@@ -130,6 +165,10 @@ pub struct ServerSettings {
     pub max_message_bytes: usize,
     /// How long in-flight calls may take to finish after SIGTERM before the process exits.
     pub shutdown_grace_secs: u64,
+    /// A plaintext port serving only `grpc.health.v1`, for the kubelet's gRPC probes, which cannot speak
+    /// TLS; unset, health is answered on the service's own port only.
+    #[serde(default)]
+    pub health_port: Option<u16>,
 }
 
 /// Settings every service has.
@@ -229,9 +268,6 @@ pub struct AuthSettings {
     pub discovery_url: Option<String>,
     /// How long a fetched JWKS is used before it is fetched again.
     pub jwks_refresh_secs: u64,
-    /// In keys mode: `<kommun>.jwt` tokens of role `system`, issued by the identity provider, that this
-    /// service presents when it calls another service on a municipality's behalf.
-    pub service_tokens_dir: Option<PathBuf>,
     /// The issuers whose tokens are accepted (the `iss` claim must be one of them); the dev signer writes
     /// the first.
     pub issuers: Vec<String>,
@@ -284,6 +320,7 @@ impl Default for Settings {
                 max_concurrent_requests: 256,
                 max_message_bytes: 4 * 1024 * 1024,
                 shutdown_grace_secs: 20,
+                health_port: None,
             },
             bistand: service(ServiceKind::Bistand),
             insatser: service(ServiceKind::Insatser),
@@ -308,7 +345,6 @@ impl Default for Settings {
                 jwks_url: None,
                 discovery_url: None,
                 jwks_refresh_secs: 300,
-                service_tokens_dir: None,
                 issuers: vec!["trappan-dev".into()],
                 audience: "trappan".into(),
                 leeway_secs: 30,
@@ -322,6 +358,7 @@ impl Default for Settings {
             },
             delivery: DeliverySettings::default(),
             riksnorm: RiksnormSettings::default(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -401,13 +438,21 @@ impl Settings {
                 );
             }
         }
+        self.validate_tls()?;
         for (key, url) in [
             ("peers.bistand_url", &self.peers.bistand_url),
             ("peers.insatser_url", &self.peers.insatser_url),
             ("peers.ungsam_url", &self.peers.ungsam_url),
         ] {
-            if url::Url::parse(url).is_err() {
-                return fail(key, "is not a URL");
+            let scheme = match url::Url::parse(url) {
+                Ok(url) => url.scheme().to_string(),
+                Err(_) => return fail(key, "is not a URL"),
+            };
+            match (scheme.as_str(), self.tls.enabled()) {
+                ("https", true) | ("http", false) => {}
+                ("http", true) => return fail(key, "must be an https:// URL when tls.* is set: peers are called over mutual TLS"),
+                ("https", false) => return fail(key, "is https:// but tls.* is not set, so there is no certificate to call it with"),
+                _ => return fail(key, "must be an http:// or https:// URL"),
             }
         }
         for kommun in &self.rapport.kommuner {
@@ -416,6 +461,34 @@ impl Settings {
             }
         }
         self.validate_auth()
+    }
+
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: &str| Err(ConfigError(format!("`{key}`: {why}")));
+        let tls = &self.tls;
+        let named = [("tls.cert_file", &tls.cert_file), ("tls.key_file", &tls.key_file), ("tls.ca_file", &tls.ca_file)];
+        if named.iter().any(|(_, file)| file.is_some()) {
+            if let Some((key, _)) = named.iter().find(|(_, file)| file.is_none()) {
+                return fail(key, "must be set too: TLS needs the certificate, its key and the CA");
+            }
+        } else if self.environment == Environment::Production {
+            return fail(
+                "tls.cert_file",
+                "must be set when environment = \"production\": tokens, identity numbers and case data cross the \
+                 network, and the services know each other only by their certificates",
+            );
+        }
+        if self.auth.mode == AuthMode::Keys && !tls.enabled() {
+            return fail(
+                "tls.cert_file",
+                "must be set when auth.mode = \"keys\": without the dev key the services know each other only by \
+                 their certificates",
+            );
+        }
+        if tls.trust_domain.trim().is_empty() || tls.trust_domain.contains('/') {
+            return fail("tls.trust_domain", "must be a host-like name such as trappan.markaryd.se");
+        }
+        Ok(())
     }
 
     fn validate_auth(&self) -> Result<(), ConfigError> {

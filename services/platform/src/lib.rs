@@ -9,7 +9,8 @@
 //! - [`audit`]: the append-only access log, hash-chained per municipality, and its verification.
 //! - [`outbox`]: the transactional outbox and the change feed served from it.
 //! - [`delivery`]: messages to other services, delivered later if they are down, never lost.
-//! - [`client`]: calls to the other services with a service token.
+//! - [`client`]: calls to the other services, as this workload, for one municipality.
+//! - [`tls`]: TLS on every endpoint, mutual TLS between the services, certificates reloaded on change.
 //! - [`server`]: health, reflection, load shedding, timeouts and graceful shutdown.
 //! - [`personnummer`]: Swedish personal identity numbers, parsed once at the edge.
 //! - [`clock`]: municipal time (Europe/Stockholm): the one "today" of every service.
@@ -38,4 +39,5 @@ pub mod store;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tls;
 pub mod token_cache;

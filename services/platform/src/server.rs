@@ -14,7 +14,6 @@ use sea_orm_migration::MigratorTrait;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tonic::service::RoutesBuilder;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
@@ -25,6 +24,7 @@ use crate::delivery::Dispatcher;
 use crate::outbox::ChangeFeed;
 use crate::store::{self, Store};
 use crate::telemetry::TelemetryLayer;
+use crate::tls::ReloadingTls;
 
 /// What a service hands to the runtime: its store, its feed, its peers and the shutdown signal.
 #[derive(Clone)]
@@ -89,13 +89,14 @@ pub async fn serve<D: ServiceDefinition>(
 ) -> anyhow::Result<()> {
     D::check_settings(&settings)?;
     let verifier = TokenVerifier::from_settings(&settings)?;
+    let tls = if settings.tls.enabled() { Some(ReloadingTls::load(&settings.tls)?) } else { None };
     let store = Store::pending();
     let context = ServiceContext {
         settings: settings.clone(),
         store: store.clone(),
         feed: ChangeFeed::new(store.clone(), shutdown.clone()),
         dispatcher: Dispatcher::new(store.clone(), settings.delivery.clone()),
-        peers: Peers::new(&settings)?,
+        peers: Peers::new(&settings, D::KIND.into(), tls.as_ref())?,
         shutdown: shutdown.clone(),
     };
 
@@ -103,7 +104,7 @@ pub async fn serve<D: ServiceDefinition>(
     set_health(&health, D::GRPC_NAME, ServingStatus::NotServing).await;
 
     let mut routes = RoutesBuilder::default();
-    routes.add_service(health_service);
+    routes.add_service(health_service.clone());
     add_reflection(&mut routes)?;
     routes.add_service(crate::audit_service::AuditApi::server(store.clone(), context.max_message_bytes()));
     let background = D::build(&context, &mut routes);
@@ -114,8 +115,20 @@ pub async fn serve<D: ServiceDefinition>(
 
     let local_addr = listener.local_addr()?;
     tracing::info!(service = %D::KIND, %local_addr, "listening");
-    let auth = AuthLayer::new(verifier, policy::<D>(), store.clone());
-    let result = run_server(&settings, routes, auth, listener, shutdown, health, D::GRPC_NAME).await;
+    let auth = AuthLayer::new(verifier, policy::<D>(), store.clone(), &settings);
+    let probes = match settings.server.health_port {
+        Some(port) => Some(tokio::spawn(serve_health_probes(
+            TcpListener::bind((settings.server.listen_host.as_str(), port)).await?,
+            health_service,
+            shutdown.clone(),
+        ))),
+        None => None,
+    };
+    let incoming = crate::tls::incoming(listener, tls);
+    let result = run_server(&settings, routes, auth, incoming, shutdown, health, D::GRPC_NAME).await;
+    if let Some(probes) = probes {
+        probes.abort();
+    }
 
     readiness.abort();
     for task in background {
@@ -129,7 +142,7 @@ async fn run_server(
     settings: &Settings,
     routes: RoutesBuilder,
     auth: AuthLayer,
-    listener: TcpListener,
+    incoming: crate::tls::Incoming,
     mut shutdown: watch::Receiver<bool>,
     health: HealthReporter,
     grpc_name: &'static str,
@@ -139,7 +152,6 @@ async fn run_server(
         .layer(LoadShedLayer::new(settings.server.max_concurrent_requests))
         .layer(auth)
         .into_inner();
-    let incoming = accept_with_nodelay(listener);
     let (drain_started_tx, drain_started) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         while !*shutdown.borrow() {
@@ -171,13 +183,28 @@ async fn run_server(
     }
 }
 
-/// The server's accepted connections, with Nagle's algorithm off.
-///
-/// Why: with Nagle on, a small gRPC response waits for the client's delayed ACK, which capped every RPC near
-/// 1 450 calls/s with a 40 ms tail whatever the handler did (`docs/performance.md`). Keepalive lets the
-/// server notice peers that vanished without closing (a node lost, a NAT entry dropped).
-fn accept_with_nodelay(listener: TcpListener) -> TcpIncoming {
-    TcpIncoming::from(listener).with_nodelay(Some(true)).with_keepalive(Some(Duration::from_secs(60)))
+/// Health alone, in plaintext, for the kubelet's gRPC probes (which speak no TLS) when the service port
+/// speaks only TLS. It shows the same status as the service port: NOT_SERVING until migrated and while
+/// draining. Nothing else is reachable here.
+async fn serve_health_probes(
+    listener: TcpListener,
+    health_service: tonic_health::pb::health_server::HealthServer<impl tonic_health::pb::health_server::Health>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let signal = async move {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                break;
+            }
+        }
+    };
+    let served = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .serve_with_incoming_shutdown(crate::tls::incoming(listener, None), signal)
+        .await;
+    if let Err(error) = served {
+        tracing::error!(%error, "the health probe port stopped");
+    }
 }
 
 async fn set_health(health: &HealthReporter, grpc_name: &str, status: ServingStatus) {
@@ -377,24 +404,5 @@ pub async fn termination_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use futures::StreamExt;
-
-    use super::*;
-
-    /// Reads the option back from the socket the server accepted: without it, every small response waits for
-    /// the client's delayed ACK.
-    #[tokio::test]
-    async fn accepted_connections_have_nagle_off() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let mut incoming = accept_with_nodelay(listener);
-        let _client = tokio::net::TcpStream::connect(address).await.expect("connect");
-        let accepted = incoming.next().await.expect("a connection").expect("accepted");
-        assert!(accepted.nodelay().expect("read TCP_NODELAY"), "TCP_NODELAY must be on for accepted sockets");
     }
 }

@@ -1,4 +1,5 @@
-//! Test support: a fresh database per test, on SQLite or on PostgreSQL.
+//! Test support: a fresh database per test, on SQLite or on PostgreSQL, and a certificate authority per
+//! test ([`TestPki`]) for the TLS tests.
 //!
 //! `TRAPPAN_TEST_POSTGRES_URL` (for example `postgres://postgres@127.0.0.1:5432/postgres`) names a
 //! server on which each test creates its own database and drops it afterwards. Without it, only SQLite
@@ -84,5 +85,104 @@ impl Drop for TestDatabase {
         if dropped.is_err() {
             eprintln!("could not drop test database {}", self.name);
         }
+    }
+}
+
+/// The trust domain of the certificates [`TestPki`] issues.
+pub const TEST_TRUST_DOMAIN: &str = "trappan.test";
+
+/// A certificate authority made for one test, issuing certificates the way the cluster's issuer does in
+/// production: each names its workload as `spiffe://trappan.test/<workload>` and is valid for `localhost`
+/// and `127.0.0.1`, for serving and for calling.
+pub struct TestPki {
+    dir: tempfile::TempDir,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    ca_file: std::path::PathBuf,
+}
+
+/// The files of one issued certificate.
+pub struct IssuedFiles {
+    /// The certificate, PEM.
+    pub cert_file: std::path::PathBuf,
+    /// Its private key, PEM (PKCS#8).
+    pub key_file: std::path::PathBuf,
+    /// The CA's certificate, PEM.
+    pub ca_file: std::path::PathBuf,
+}
+
+impl IssuedFiles {
+    /// `tls.*` settings that use these files.
+    pub fn settings(&self) -> crate::config::TlsSettings {
+        crate::config::TlsSettings {
+            cert_file: Some(self.cert_file.clone()),
+            key_file: Some(self.key_file.clone()),
+            ca_file: Some(self.ca_file.clone()),
+            trust_domain: TEST_TRUST_DOMAIN.into(),
+        }
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestPki {
+    /// A new CA in a temporary directory.
+    pub fn new() -> TestPki {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let key = rcgen::KeyPair::generate().expect("a CA key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, "Trappan test CA");
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        let certificate = params.self_signed(&key).expect("the CA certificate");
+        let ca_file = dir.path().join("ca.crt");
+        std::fs::write(&ca_file, certificate.pem()).expect("write the CA certificate");
+        TestPki { dir, issuer: rcgen::Issuer::new(params, key), ca_file }
+    }
+
+    /// A certificate naming `workload`, as cert-manager issues it to that service's pods.
+    pub fn workload(&self, workload: crate::auth::Workload) -> IssuedFiles {
+        let files = self.files(workload.name());
+        self.renew(&files, workload);
+        files
+    }
+
+    /// A certificate for the server's names that names no workload (a client holding it is nobody).
+    pub fn server_only(&self) -> IssuedFiles {
+        let files = self.files("anonymous");
+        self.issue(&files, None);
+        files
+    }
+
+    /// Issues a fresh certificate and key for `workload` into existing files, as a renewal does.
+    pub fn renew(&self, files: &IssuedFiles, workload: crate::auth::Workload) {
+        self.issue(files, Some(workload));
+    }
+
+    fn files(&self, name: &str) -> IssuedFiles {
+        IssuedFiles {
+            cert_file: self.dir.path().join(format!("{name}.crt")),
+            key_file: self.dir.path().join(format!("{name}.key")),
+            ca_file: self.ca_file.clone(),
+        }
+    }
+
+    fn issue(&self, files: &IssuedFiles, workload: Option<crate::auth::Workload>) {
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("parameters");
+        params.subject_alt_names.push(rcgen::SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+        if let Some(workload) = workload {
+            let uri = format!("spiffe://{TEST_TRUST_DOMAIN}/{}", workload.name());
+            params.subject_alt_names.push(rcgen::SanType::URI(uri.try_into().expect("an IA5 URI")));
+        }
+        params.extended_key_usages =
+            vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth, rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let certificate = params.signed_by(&key, &self.issuer).expect("a certificate");
+        // The key first: a reader that sees the new certificate must not find the old key beside it.
+        std::fs::write(&files.key_file, key.serialize_pem()).expect("write the key");
+        std::fs::write(&files.cert_file, certificate.pem()).expect("write the certificate");
     }
 }

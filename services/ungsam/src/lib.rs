@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use trappan_api::ungsam::v1::ungsam_service_server::UngsamServiceServer;
-use trappan_platform::auth::{CallContext, Policy, Role};
+use trappan_platform::auth::{CallContext, Policy, Role, Workload};
 use trappan_platform::config::ServiceKind;
 use trappan_platform::server::{BackgroundTask, ServiceContext, ServiceDefinition};
 
@@ -41,8 +41,8 @@ impl ServiceDefinition for Ungsam {
             .allow(&method("CreateYoungPerson"), &[Ungdomscoach])
             .allow(&method("GetYoungPerson"), &[Ungdomscoach, Enhetschef])
             .allow(&method("ListYoungPeople"), &[Ungdomscoach, Enhetschef])
-            .allow(&method("StreamChanges"), &[System])
-            .allow(&method("ReceiveHandoverOutcome"), &[System])
+            .allow_workloads(&method("StreamChanges"), &[Workload::Rapport])
+            .allow_workloads(&method("ReceiveHandoverOutcome"), &[Workload::Insatser])
             .allow(&method("ChangeStatus"), &[Ungdomscoach])
             .allow(&method("RecordContact"), &[Ungdomscoach])
             .allow(&method("ListContacts"), &[Ungdomscoach])
