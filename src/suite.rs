@@ -40,6 +40,11 @@ pub async fn serve_all(
     settings: Arc<Settings>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    if kinds.len() > 1 && settings.server.health_port.is_some() {
+        anyhow::bail!(
+            "`server.health_port` is one port per process: run one service per process (as in Kubernetes) to use it"
+        );
+    }
     let mut running = Vec::new();
     for &kind in kinds {
         let address = format!("{}:{}", settings.server.listen_host, settings.port(kind));

@@ -9,7 +9,8 @@ report. Each step is printed; any failure exits non-zero.
 Tokens come from `trappan token --role ROLE --kommun KOD` (the suite's dev key, so run it with the same
 TRAPPAN__DATA_DIR as the suite), one per role the calls need:
   socialsekreterare          bistand's case work
-  system                     bistand's StreamChanges (the feed is for Trappan's own services)
+  system                     bistand's StreamChanges (the feed is rapport's: in development, without TLS,
+                             the token names the workload, `--subject workload:rapport`)
   arbetsmarknadskoordinator  insatser's GetParticipant
   enhetschef                 rapport's reports and feed status
 
@@ -82,6 +83,9 @@ class Suite:
     def token(self, role):
         if role not in self.tokens:
             command = [self.args.trappan, "token", "--role", role, "--kommun", self.args.kommun]
+            if role == "system":
+                # Only rapport reads the feeds; with TLS it would be known by its certificate instead.
+                command += ["--subject", "workload:rapport"]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=60)
             except (OSError, subprocess.TimeoutExpired) as error:

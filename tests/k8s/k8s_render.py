@@ -22,7 +22,7 @@ OVERLAYS = ["dev", "prod", "prod-cnpg", "prod-otel", "dev-otel"]
 
 # Custom resources: no schema is bundled with kubernetes-validate, so they are skipped by
 # schema validation (and only checked structurally by test_policy.py).
-CRD_KINDS = {("postgresql.cnpg.io/v1", "Cluster")}
+CRD_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("cert-manager.io/v1", "Issuer"), ("cert-manager.io/v1", "Certificate")}
 
 SERVICES = {"bistand": 50051, "insatser": 50052, "ungsam": 50053, "rapport": 50054}
 

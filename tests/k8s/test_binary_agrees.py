@@ -3,10 +3,12 @@
 For every service Deployment in the dev overlay: build the container's environment from the
 rendered objects (ConfigMap envFrom, configMapKeyRef, values, resourceFieldRef), with the few
 substitutions a laptop needs (SQLite instead of the secret database URL, auth mode `dev` and a
-temporary data dir since no keys are mounted, 127.0.0.1 instead of 0.0.0.0); run the migration
-Job's command, then the Deployment's command, and expect the port named by the readiness probe
-to report SERVING on grpc.health.v1 within 30 s, and a SIGTERM to end the process within the
-pod's grace period (minus the preStop sleep). The bistand gallring CronJob is dry-run too.
+temporary data dir since no keys are mounted, 127.0.0.1 instead of 0.0.0.0, and the mounted TLS
+Secret's files made here with openssl as cert-manager would issue them); run the migration Job's
+command, then the Deployment's command, and expect the port named by the readiness probe to report
+SERVING on plaintext grpc.health.v1 within 30 s while the gRPC port refuses plaintext, and a SIGTERM
+to end the process within the pod's grace period (minus the preStop sleep). The bistand gallring
+CronJob is dry-run too.
 
 The binary is $TRAPPAN_BIN (default target/debug/trappan). Without it the test is skipped,
 unless CI is set: then it fails.
@@ -51,6 +53,26 @@ def cpu_to_threads(quantity: str, divisor: str = "1") -> str:
     return str(max(1, math.ceil(cores(quantity) / cores(divisor))))
 
 
+TLS_MOUNT = "/etc/trappan/tls/"
+
+
+def issue_certificates(objs, svc: str, into: Path) -> None:
+    """A CA and the service's certificate with the URI SAN and DNS names of its cert-manager Certificate,
+    written as the Secret's tls.crt, tls.key and ca.crt."""
+    spec = find(objs, "Certificate", svc)["spec"]
+    into.mkdir()
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=into, check=True, capture_output=True)
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=test workload CA",
+            "-days", "1", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", *curve, "-keyout", "tls.key", "-out", "tls.csr", "-subj", f"/CN={svc}")
+    names = [f"URI:{uri}" for uri in spec["uris"]] + [f"DNS:{name}" for name in spec["dnsNames"]]
+    (into / "ext.cnf").write_text(f"subjectAltName={','.join(names)}\nextendedKeyUsage=serverAuth,clientAuth\n")
+    openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "tls.crt", "-days", "1", "-extfile", "ext.cnf")
+
+
 def resolve_env(objs, container: dict, svc: str, tmp: Path) -> dict[str, str]:
     """The container's environment as the kubelet would build it, adapted to a laptop."""
     env: dict[str, str] = {}
@@ -84,6 +106,9 @@ def resolve_env(objs, container: dict, svc: str, tmp: Path) -> dict[str, str]:
     env.pop("TRAPPAN__AUTH__PUBLIC_KEYS_DIR", None)  # not mounted here
     env.pop("TRAPPAN__RAPPORT__PSEUDONYM_KEY_FILE", None)  # defaults to <data_dir>/pseudonym.key
     env["TRAPPAN__DATA_DIR"] = str(tmp / "data")
+    for name, value in env.items():
+        if value.startswith(TLS_MOUNT):
+            env[name] = str(tmp / "tls" / value.removeprefix(TLS_MOUNT))
     if env.get("TRAPPAN__SERVER__LISTEN_HOST") == "0.0.0.0":
         env["TRAPPAN__SERVER__LISTEN_HOST"] = "127.0.0.1"
     return env
@@ -154,7 +179,7 @@ class TestBinaryAgreesWithDevManifests(unittest.TestCase):
         container = pod["containers"][0]
         probe_port = container["readinessProbe"]["grpc"]["port"]
         named = {p["name"]: p["containerPort"] for p in container["ports"]}
-        self.assertEqual(probe_port, named["grpc"], f"{svc}: readiness probe port is the port named grpc")
+        self.assertEqual(probe_port, named["health"], f"{svc}: readiness probe port is the port named health")
         grace = pod.get("terminationGracePeriodSeconds", 30)
         pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         if not port_free(probe_port):
@@ -163,6 +188,7 @@ class TestBinaryAgreesWithDevManifests(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix=f"trappan-{svc}-") as t:
             tmp = Path(t)
             (tmp / "data").mkdir()
+            issue_certificates(self.objs, svc, tmp / "tls")
             env = {**base_env(), **resolve_env(self.objs, container, svc, tmp)}
 
             job_container = self.migration_job(svc)["spec"]["template"]["spec"]["containers"][0]
@@ -185,6 +211,9 @@ class TestBinaryAgreesWithDevManifests(unittest.TestCase):
                     log.seek(0)
                     self.fail(f"{svc}: health on {probe_port} was {status!r} after {READY_WITHIN_S}s "
                               f"(exit code {proc.poll()})\n{log.read()[-4000:]}")
+
+                refused = health_status(named["grpc"])
+                self.assertTrue(refused.startswith("rpc error"), f"{svc}: plaintext on the gRPC port: {refused}")
 
                 if svc == "bistand":
                     cron = find(self.objs, "CronJob", "bistand-gallring")

@@ -128,9 +128,13 @@ class TestProbes(EveryOverlay):
                     for p in ("startupProbe", "readinessProbe", "livenessProbe"):
                         self.assertIn(p, c, f"{cw}: {p}")
                         if is_trappan(c):
-                            grpc_port = next(pt["containerPort"] for pt in c["ports"] if pt["name"] == "grpc")
+                            # The gRPC port is mutual TLS, which the kubelet's probes cannot speak: they ask
+                            # the plaintext health port (server.health_port).
+                            health_port = next(pt["containerPort"] for pt in c["ports"] if pt["name"] == "health")
+                            cm = find(objs, "ConfigMap", f"{obj['metadata']['name']}-config")["data"]
+                            self.assertEqual(cm.get("TRAPPAN__SERVER__HEALTH_PORT"), str(health_port), cw)
                             self.assertIn("grpc", c[p], f"{cw}: {p} must be a native gRPC probe")
-                            self.assertEqual(c[p]["grpc"]["port"], grpc_port, f"{cw}: {p} port")
+                            self.assertEqual(c[p]["grpc"]["port"], health_port, f"{cw}: {p} port")
                             # The overall service "" is the one that waits for the store.
                             self.assertIn(c[p]["grpc"].get("service", ""), ("",), f"{cw}: {p} service")
 
@@ -144,7 +148,8 @@ class TestServices(EveryOverlay):
                 d = deps[svc]
                 c = d["spec"]["template"]["spec"]["containers"][0]
                 self.assertEqual(c["command"], ["/trappan", "serve", svc])
-                self.assertEqual([(p["name"], p["containerPort"]) for p in c["ports"]], [("grpc", port)])
+                self.assertEqual([(p["name"], p["containerPort"]) for p in c["ports"]],
+                                 [("grpc", port), ("health", 8086)])
                 service = find(objs, "Service", svc)
                 self.assertEqual([(p["name"], p["port"]) for p in service["spec"]["ports"]], [("grpc", port)])
                 self.assertTrue(labels_match({"matchLabels": service["spec"]["selector"]},
@@ -167,6 +172,10 @@ class TestServices(EveryOverlay):
                     "TRAPPAN__AUTH__MODE": "keys",
                     "TRAPPAN__AUTH__PUBLIC_KEYS_DIR": "/etc/trappan/token-keys",
                     "TRAPPAN__DATA_DIR": "/tmp/trappan",
+                    "TRAPPAN__TLS__CERT_FILE": "/etc/trappan/tls/tls.crt",
+                    "TRAPPAN__TLS__KEY_FILE": "/etc/trappan/tls/tls.key",
+                    "TRAPPAN__TLS__CA_FILE": "/etc/trappan/tls/ca.crt",
+                    "TRAPPAN__TLS__TRUST_DOMAIN": "trappan.local",
                 }
                 for k, v in expected.items():
                     self.assertEqual(cm.get(k), v, f"{overlay}: {svc}-config {k}")
@@ -178,6 +187,10 @@ class TestServices(EveryOverlay):
                 self.assertEqual((tw["resource"], str(tw.get("divisor"))), ("limits.cpu", "1"))
                 mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
                 vols = {v["name"]: v for v in d["spec"]["template"]["spec"]["volumes"]}
+                tls = mounts["/etc/trappan/tls"]
+                self.assertTrue(tls.get("readOnly"))
+                self.assertEqual(vols[tls["name"]]["secret"]["secretName"], f"{svc}-tls")
+                self.assert_workload_certificate(objs, svc, f"{svc}-tls")
                 keys = mounts["/etc/trappan/token-keys"]
                 self.assertTrue(keys.get("readOnly"))
                 self.assertEqual(vols[keys["name"]]["secret"]["secretName"], "trappan-token-keys")
@@ -193,6 +206,20 @@ class TestServices(EveryOverlay):
                 pre = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
                 self.assertLess(pre + int(cm.get("TRAPPAN__SERVER__SHUTDOWN_GRACE_SECS", 20)), grace)
 
+    def assert_workload_certificate(self, objs, svc: str, secret: str):
+        """cert-manager issues `secret` naming the workload as the services check it, for its Service's names,
+        for serving and calling, from Trappan's own CA issuer."""
+        cert = find(objs, "Certificate", svc)["spec"]
+        self.assertEqual(cert["secretName"], secret)
+        self.assertEqual(cert["uris"], [f"spiffe://trappan.local/{svc}"])
+        self.assertIn(svc, cert["dnsNames"])
+        self.assertIn(f"{svc}.{NAMESPACE}.svc", cert["dnsNames"])
+        self.assertTrue({"server auth", "client auth"} <= set(cert["usages"]), f"{svc}: usages")
+        self.assertEqual(cert["privateKey"].get("rotationPolicy"), "Always")
+        issuer = find(objs, "Issuer", cert["issuerRef"]["name"])["spec"]
+        self.assertIn("ca", issuer, f"{svc}: issued by the workload CA")
+        self.assertTrue(find(objs, "Certificate", "trappan-workload-ca")["spec"]["isCA"])
+
     def test_peer_urls_point_at_services(self):
         for overlay, objs in self.each():
             for svc in SERVICES:
@@ -201,7 +228,7 @@ class TestServices(EveryOverlay):
                     m = re.fullmatch(r"TRAPPAN__PEERS__([A-Z]+)_URL", k)
                     if m:
                         peer = m.group(1).lower()
-                        self.assertEqual(v, f"http://{peer}:{SERVICES[peer]}", f"{svc}: {k}")
+                        self.assertEqual(v, f"https://{peer}:{SERVICES[peer]}", f"{svc}: {k} over mutual TLS")
 
     def test_migration_jobs_and_gallring(self):
         for overlay, objs in self.each():

@@ -7,7 +7,7 @@ use crate::common;
 use bytes::{Buf, BufMut};
 use prost::Message;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-use trappan_platform::auth::{Audience, Claims, Kommun, Policy, Role, TokenSigner};
+use trappan_platform::auth::{Audience, Claims, Kommun, Policy, Role, TokenSigner, Workload};
 use trappan_platform::config::{ServiceKind, Settings};
 use trappan_platform::server::policy as policy_of;
 use trappan_platform::testing::Backend;
@@ -166,8 +166,26 @@ async fn every_rpc_refuses_missing_tokens_and_roles_it_does_not_allow() {
             method.path
         );
         let policy = policy(method.service);
+        // A service is admitted only as a workload the RPC names (in development its token's subject).
+        for workload in Workload::ALL {
+            let code = call(&suite, &method, Some(suite.workload_token(workload, common::KOMMUN))).await;
+            if policy.permits_workload(&method.path, workload) {
+                assert!(
+                    !matches!(code, tonic::Code::Unauthenticated | tonic::Code::PermissionDenied),
+                    "{} must admit the workload {}: got {code:?}",
+                    method.path,
+                    workload.name()
+                );
+            } else {
+                assert_eq!(code, tonic::Code::PermissionDenied, "{} must refuse {}", method.path, workload.name());
+            }
+        }
         for role in Role::ALL {
             let code = call(&suite, &method, Some(suite.token(role, common::KOMMUN))).await;
+            if role == Role::System {
+                assert_eq!(code, tonic::Code::PermissionDenied, "{}: a system token names no workload", method.path);
+                continue;
+            }
             if policy.permits(&method.path, role) {
                 assert!(
                     !matches!(code, tonic::Code::Unauthenticated | tonic::Code::PermissionDenied),
@@ -265,7 +283,14 @@ fn production_stops_without_real_keys_and_mints_no_dev_tokens() {
 
     let token = trappan(
         &["token", "--role", "socialsekreterare", "--kommun", common::KOMMUN],
-        &[production, keys, ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example.invalid/keys")],
+        &[
+            production,
+            keys,
+            ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example.invalid/keys"),
+            ("TRAPPAN__TLS__CERT_FILE", "/etc/trappan/tls/tls.crt"),
+            ("TRAPPAN__TLS__KEY_FILE", "/etc/trappan/tls/tls.key"),
+            ("TRAPPAN__TLS__CA_FILE", "/etc/trappan/tls/ca.crt"),
+        ],
         dir.path(),
     );
     assert!(!token.status.success());

@@ -18,7 +18,7 @@ use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::{AgeBand, Date, ExitOutcome, PersonIdentityNumber};
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 fn koordinator(
@@ -123,7 +123,7 @@ async fn attend(
 /// Every event of the caller's municipality's insatser feed committed so far.
 async fn feed(suite: &TestSuite, kommun: &str) -> Vec<prost_types::Any> {
     let mut stream = suite
-        .insatser(Role::System, kommun)
+        .insatser_from(Workload::Rapport, kommun)
         .stream_changes(insatser::StreamChangesRequest { after_sequence: 0 })
         .await
         .expect("stream")
@@ -189,7 +189,7 @@ async fn a_referral_from_bistand_becomes_a_participant_with_a_plan_whose_history
 
     // Delivered again: still one participant.
     let again = suite
-        .insatser(Role::System, KOMMUN)
+        .insatser_from(Workload::Bistand, KOMMUN)
         .receive_referral(insatser::ReceiveReferralRequest {
             referral_id: referral.referral_id.clone(),
             source: insatser::ReferralSource::EkonomisktBistand as i32,
@@ -552,7 +552,7 @@ async fn exit_ends_the_path_is_reported_to_the_referring_unit_and_fed_to_rapport
 
     // An Ungsam handover with consent gets its outcome back.
     let handed_over = suite
-        .insatser(Role::System, KOMMUN)
+        .insatser_from(Workload::Ungsam, KOMMUN)
         .receive_referral(insatser::ReceiveReferralRequest {
             referral_id: new_request_id(),
             source: insatser::ReferralSource::Ungsam as i32,

@@ -7,6 +7,7 @@
 //! - `audit`: the dataskyddsombud's review and verification of the audit log through the gRPC API.
 //! - `lifecycle`: health follows the store; SIGTERM drains in-flight calls.
 //! - `telemetry`: one trace across services.
+//! - `tls`: the suite over mutual TLS: certificates for services, tokens for people, renewal, probes.
 //! - `thin_slice`: one path through all four services; `cross_service`: the units working together.
 //! - `bistand`, `insatser`, `ungsam`, `rapport`: each service's case work through its API.
 //! - `gallring`: retention, per case file, through the API and the command.
@@ -24,4 +25,5 @@ mod lifecycle;
 mod rapport;
 mod telemetry;
 mod thin_slice;
+mod tls;
 mod ungsam;

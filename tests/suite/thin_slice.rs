@@ -14,7 +14,7 @@ use trappan_api::common::v1::{Date, PersonIdentityNumber, YearMonth};
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_api::ungsam::v1 as ungsam;
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 fn household_request(request_id: &str, applicant: &str) -> bistand::CreateHouseholdRequest {
@@ -196,7 +196,7 @@ async fn a_referral_needs_consent_and_reaches_insatser_once_even_when_it_was_dow
     assert!(!delivered.insatser_participant_id.is_empty());
 
     // Delivered again (a retry after a lost acknowledgement): still one participant.
-    let mut system = suite.insatser(Role::System, KOMMUN);
+    let mut system = suite.insatser_from(Workload::Bistand, KOMMUN);
     let again = system
         .receive_referral(insatser::ReceiveReferralRequest {
             referral_id: referral.referral_id.clone(),
@@ -252,7 +252,7 @@ async fn the_change_feed_resumes_from_a_cursor_without_gaps_or_duplicates(suite:
         create_household(&suite, KOMMUN, 400 + serial).await;
     }
     create_household(&suite, OTHER_KOMMUN, 499).await;
-    let mut feed = suite.bistand(Role::System, KOMMUN);
+    let mut feed = suite.bistand_from(Workload::Rapport, KOMMUN);
     let take = |after: u64, n: usize| {
         let mut feed = feed.clone();
         async move {

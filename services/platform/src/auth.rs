@@ -569,7 +569,8 @@ impl Policy {
     pub fn admits(&self, method: &str, caller: &Caller) -> bool {
         self.permits(method, caller.role)
             && (caller.role != Role::System
-                || Workload::of_subject(&caller.subject).is_some_and(|workload| self.permits_workload(method, workload)))
+                || Workload::of_subject(&caller.subject)
+                    .is_some_and(|workload| self.permits_workload(method, workload)))
     }
 
     /// The methods the policy names, so tests can check that every RPC has a rule.
@@ -697,7 +698,9 @@ async fn refuse(store: &Store, context: &CallContext) -> tonic::Status {
         tracing::error!(%error, method = context.method, "the refused call could not be audited");
     }
     match workload {
-        Some(workload) => tonic::Status::permission_denied(format!("the service {} may not call this method", workload.name())),
+        Some(workload) => {
+            tonic::Status::permission_denied(format!("the service {} may not call this method", workload.name()))
+        }
         None if context.caller.role == Role::System => {
             tonic::Status::permission_denied("a service call must name the calling workload")
         }
@@ -708,11 +711,10 @@ async fn refuse(store: &Store, context: &CallContext) -> tonic::Status {
 /// The caller a verified workload certificate makes: role `system`, subject `workload:<name>`, for the
 /// municipality named in [`KOMMUN_HEADER`].
 fn certified_workload(workload: Workload, headers: &http::HeaderMap) -> Result<Caller, tonic::Status> {
-    let kommun = headers
-        .get(KOMMUN_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(Kommun::parse)
-        .ok_or_else(|| tonic::Status::unauthenticated(format!("a service call must name its municipality in {KOMMUN_HEADER}")))?;
+    let kommun =
+        headers.get(KOMMUN_HEADER).and_then(|value| value.to_str().ok()).and_then(Kommun::parse).ok_or_else(|| {
+            tonic::Status::unauthenticated(format!("a service call must name its municipality in {KOMMUN_HEADER}"))
+        })?;
     Ok(Caller { subject: workload.subject(), role: Role::System, kommun, unit: String::new() })
 }
 

@@ -26,7 +26,8 @@ enum Credentials {
 impl Credentials {
     fn bearer(&self, kommun: &Kommun) -> Result<Option<String>, tonic::Status> {
         let Credentials::DevToken(signer, workload) = self else { return Ok(None) };
-        let caller = Caller { subject: workload.subject(), role: Role::System, kommun: kommun.clone(), unit: String::new() };
+        let caller =
+            Caller { subject: workload.subject(), role: Role::System, kommun: kommun.clone(), unit: String::new() };
         signer
             .sign(&caller, Duration::from_secs(300))
             .map(Some)
@@ -72,7 +73,9 @@ pub struct Peers {
 /// A channel to `url` that connects on first use: plaintext for `http://`, mutual TLS with `tls` for
 /// `https://` (the configuration allows `https://` only with `tls.*` set).
 pub fn lazy_channel(url: &str, tls: Option<&ReloadingTls>) -> anyhow::Result<Channel> {
-    let endpoint = Endpoint::from_shared(url.to_string())?.connect_timeout(Duration::from_secs(3)).timeout(Duration::from_secs(10));
+    let endpoint = Endpoint::from_shared(url.to_string())?
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(10));
     let parsed = url::Url::parse(url)?;
     match (parsed.scheme(), tls) {
         ("https", Some(tls)) => Ok(endpoint.connect_with_connector_lazy(TlsConnector::new(tls.clone(), &parsed)?)),
@@ -97,7 +100,10 @@ impl Peers {
     }
 
     fn channel(&self, channel: &Channel, kommun: &Kommun) -> PeerChannel {
-        InterceptedService::new(channel.clone(), ServiceAuth { credentials: self.credentials.clone(), kommun: kommun.clone() })
+        InterceptedService::new(
+            channel.clone(),
+            ServiceAuth { credentials: self.credentials.clone(), kommun: kommun.clone() },
+        )
     }
 
     /// bistand, on behalf of `kommun`.

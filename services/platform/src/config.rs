@@ -304,6 +304,17 @@ pub struct TelemetrySettings {
     pub otlp_endpoint: Option<String>,
 }
 
+impl Default for PeerSettings {
+    /// The services on this machine, as `make run` starts them.
+    fn default() -> PeerSettings {
+        PeerSettings {
+            bistand_url: format!("http://127.0.0.1:{}", ServiceKind::Bistand.default_port()),
+            insatser_url: format!("http://127.0.0.1:{}", ServiceKind::Insatser.default_port()),
+            ungsam_url: format!("http://127.0.0.1:{}", ServiceKind::Ungsam.default_port()),
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         let service = |kind: ServiceKind| ServiceSettings {
@@ -333,11 +344,7 @@ impl Default for Settings {
                 kommuner: vec!["0767".into()],
                 suppression_threshold: default_suppression_threshold(),
             },
-            peers: PeerSettings {
-                bistand_url: format!("http://127.0.0.1:{}", ServiceKind::Bistand.default_port()),
-                insatser_url: format!("http://127.0.0.1:{}", ServiceKind::Insatser.default_port()),
-                ungsam_url: format!("http://127.0.0.1:{}", ServiceKind::Ungsam.default_port()),
-            },
+            peers: PeerSettings::default(),
             auth: AuthSettings {
                 mode: AuthMode::Dev,
                 dev_key_file: None,
@@ -402,10 +409,29 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
-        let settings: Settings =
+        let mut settings: Settings =
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
+        settings.peers_follow_tls();
         settings.validate(pg_sslmode.as_deref())?;
         Ok(settings)
+    }
+
+    /// With TLS set, a peer left at its built-in plaintext address (a service that never calls it) is that
+    /// address over TLS: only an explicitly configured `http://` peer is a mistake to refuse.
+    fn peers_follow_tls(&mut self) {
+        if !self.tls.enabled() {
+            return;
+        }
+        let defaults = PeerSettings::default();
+        for (url, default) in [
+            (&mut self.peers.bistand_url, defaults.bistand_url),
+            (&mut self.peers.insatser_url, defaults.insatser_url),
+            (&mut self.peers.ungsam_url, defaults.ungsam_url),
+        ] {
+            if *url == default {
+                *url = default.replacen("http://", "https://", 1);
+            }
+        }
     }
 
     fn validate(&self, pg_sslmode: Option<&str>) -> Result<(), ConfigError> {
@@ -438,7 +464,6 @@ impl Settings {
                 );
             }
         }
-        self.validate_tls()?;
         for (key, url) in [
             ("peers.bistand_url", &self.peers.bistand_url),
             ("peers.insatser_url", &self.peers.insatser_url),
@@ -450,8 +475,12 @@ impl Settings {
             };
             match (scheme.as_str(), self.tls.enabled()) {
                 ("https", true) | ("http", false) => {}
-                ("http", true) => return fail(key, "must be an https:// URL when tls.* is set: peers are called over mutual TLS"),
-                ("https", false) => return fail(key, "is https:// but tls.* is not set, so there is no certificate to call it with"),
+                ("http", true) => {
+                    return fail(key, "must be an https:// URL when tls.* is set: peers are called over mutual TLS");
+                }
+                ("https", false) => {
+                    return fail(key, "is https:// but tls.* is not set, so there is no certificate to call it with");
+                }
                 _ => return fail(key, "must be an http:// or https:// URL"),
             }
         }
@@ -460,7 +489,8 @@ impl Settings {
                 return fail("rapport.kommuner", "each entry must be a 4-digit kommunkod");
             }
         }
-        self.validate_auth()
+        self.validate_auth()?;
+        self.validate_tls()
     }
 
     fn validate_tls(&self) -> Result<(), ConfigError> {
@@ -620,6 +650,27 @@ mod tests {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
+    /// A production deployment that passes every check, to which each test adds or overrides one thing.
+    const PRODUCTION: [(&str, &str); 9] = [
+        ("TRAPPAN__ENVIRONMENT", "production"),
+        ("TRAPPAN__AUTH__MODE", "keys"),
+        ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
+        ("TRAPPAN__TLS__CERT_FILE", "/etc/trappan/tls/tls.crt"),
+        ("TRAPPAN__TLS__KEY_FILE", "/etc/trappan/tls/tls.key"),
+        ("TRAPPAN__TLS__CA_FILE", "/etc/trappan/tls/ca.crt"),
+        ("TRAPPAN__PEERS__BISTAND_URL", "https://bistand:50051"),
+        ("TRAPPAN__PEERS__INSATSER_URL", "https://insatser:50052"),
+        ("TRAPPAN__PEERS__UNGSAM_URL", "https://ungsam:50053"),
+    ];
+
+    /// [`PRODUCTION`] with `changes` applied: a pair whose value is empty removes the variable.
+    fn production(changes: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+        let mut pairs: Vec<(&str, &str)> =
+            PRODUCTION.iter().filter(|(key, _)| !changes.iter().any(|(changed, _)| changed == key)).copied().collect();
+        pairs.extend(changes.iter().filter(|(_, value)| !value.is_empty()));
+        env(&pairs)
+    }
+
     #[test]
     fn defaults_load_without_file_or_environment() {
         let settings = Settings::load_from(None, env(&[])).expect("defaults are valid");
@@ -676,59 +727,66 @@ mod tests {
 
     #[test]
     fn production_refuses_the_dev_key_and_names_the_missing_key_setting() {
-        let err = Settings::load_from(None, env(&[("TRAPPAN__ENVIRONMENT", "production")])).expect_err("dev mode");
-        assert!(err.to_string().contains("`auth.mode`"), "{err}");
         let err =
-            Settings::load_from(None, env(&[("TRAPPAN__ENVIRONMENT", "production"), ("TRAPPAN__AUTH__MODE", "keys")]))
-                .expect_err("no keys");
+            Settings::load_from(None, production(&[("TRAPPAN__AUTH__MODE", ""), ("TRAPPAN__AUTH__JWKS_URL", "")]))
+                .expect_err("dev mode");
+        assert!(err.to_string().contains("`auth.mode`"), "{err}");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__AUTH__JWKS_URL", "")])).expect_err("no keys");
         assert!(err.to_string().contains("`auth.public_keys_dir`"), "{err}");
         assert!(err.to_string().contains("auth.jwks_url"), "{err}");
-        let err = Settings::load_from(
-            None,
-            env(&[
-                ("TRAPPAN__ENVIRONMENT", "production"),
-                ("TRAPPAN__AUTH__MODE", "keys"),
-                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
-                ("TRAPPAN__AUTH__DEV_KEY_FILE", "/tmp/dev.pk8"),
-            ]),
-        )
-        .expect_err("dev key file");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__AUTH__DEV_KEY_FILE", "/tmp/dev.pk8")]))
+            .expect_err("dev key file");
         assert!(err.to_string().contains("`auth.dev_key_file`"), "{err}");
-        let err = Settings::load_from(
-            None,
-            env(&[
-                ("TRAPPAN__ENVIRONMENT", "production"),
-                ("TRAPPAN__AUTH__MODE", "keys"),
-                ("TRAPPAN__AUTH__JWKS_URL", "http://idp.example/keys"),
-            ]),
-        )
-        .expect_err("plaintext JWKS");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__AUTH__JWKS_URL", "http://idp.example/keys")]))
+            .expect_err("plaintext JWKS");
         assert!(err.to_string().contains("`auth.jwks_url`"), "{err}");
-        let settings = Settings::load_from(
-            None,
-            env(&[
-                ("TRAPPAN__ENVIRONMENT", "production"),
-                ("TRAPPAN__AUTH__MODE", "keys"),
-                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
-            ]),
-        )
-        .expect("production with the identity provider's keys");
+        let settings =
+            Settings::load_from(None, production(&[])).expect("production with the identity provider's keys");
         assert_eq!(settings.environment, Environment::Production);
     }
 
     #[test]
+    fn production_and_keys_mode_need_tls_given_whole_with_https_peers() {
+        let err = Settings::load_from(
+            None,
+            production(&[
+                ("TRAPPAN__TLS__CERT_FILE", ""),
+                ("TRAPPAN__TLS__KEY_FILE", ""),
+                ("TRAPPAN__TLS__CA_FILE", ""),
+            ]),
+        )
+        .expect_err("production without TLS");
+        assert!(err.to_string().contains("`tls.cert_file`"), "{err}");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__TLS__CA_FILE", "")])).expect_err("no CA");
+        assert!(err.to_string().contains("`tls.ca_file`"), "{err}");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__PEERS__INSATSER_URL", "http://insatser:50052")]))
+            .expect_err("plaintext peer");
+        assert!(err.to_string().contains("`peers.insatser_url`"), "{err}");
+        let err = Settings::load_from(
+            None,
+            env(&[("TRAPPAN__AUTH__MODE", "keys"), ("TRAPPAN__AUTH__PUBLIC_KEYS_DIR", "/k")]),
+        )
+        .expect_err("keys mode without TLS");
+        assert!(err.to_string().contains("`tls.cert_file`"), "{err}");
+        let err = Settings::load_from(None, env(&[("TRAPPAN__PEERS__BISTAND_URL", "https://bistand:50051")]))
+            .expect_err("https peer without a certificate to present");
+        assert!(err.to_string().contains("`peers.bistand_url`"), "{err}");
+        let unset =
+            Settings::load_from(None, production(&[("TRAPPAN__PEERS__UNGSAM_URL", "")])).expect("a peer left unset");
+        assert_eq!(unset.peers.ungsam_url, "https://127.0.0.1:50053");
+        let err = Settings::load_from(None, production(&[("TRAPPAN__TLS__TRUST_DOMAIN", "trappan/local")]))
+            .expect_err("trust domain with a path");
+        assert!(err.to_string().contains("`tls.trust_domain`"), "{err}");
+    }
+
+    #[test]
     fn production_refuses_a_database_connection_that_does_not_verify_the_server() {
-        let with_variable = |pg_sslmode: Option<&str>, url: &str| {
-            let mut pairs = vec![
-                ("TRAPPAN__ENVIRONMENT", "production"),
-                ("TRAPPAN__AUTH__MODE", "keys"),
-                ("TRAPPAN__AUTH__JWKS_URL", "https://idp.example/keys"),
-                ("TRAPPAN__BISTAND__DATABASE_URL", url),
-            ];
-            pairs.extend(pg_sslmode.map(|mode| ("PGSSLMODE", mode)));
-            Settings::load_from(None, env(&pairs))
+        let with_variable = |pg_sslmode: Option<&'static str>, url: &'static str| {
+            let mut changes = vec![("TRAPPAN__BISTAND__DATABASE_URL", url)];
+            changes.extend(pg_sslmode.map(|mode| ("PGSSLMODE", mode)));
+            Settings::load_from(None, production(&changes))
         };
-        let production = |url: &str| with_variable(None, url);
+        let production = |url: &'static str| with_variable(None, url);
         for url in [
             "postgres://bistand@db.example:5432/bistand",
             "postgres://bistand@db.example:5432/bistand?sslmode=require",

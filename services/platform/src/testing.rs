@@ -120,6 +120,13 @@ impl IssuedFiles {
             trust_domain: TEST_TRUST_DOMAIN.into(),
         }
     }
+
+    /// The certificate in [`Self::cert_file`] as DER, to compare with what a server presents.
+    pub fn certificate_der(&self) -> Vec<u8> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        CertificateDer::from_pem_file(&self.cert_file).expect("a PEM certificate").to_vec()
+    }
 }
 
 impl Default for TestPki {
@@ -185,4 +192,27 @@ impl TestPki {
         std::fs::write(&files.key_file, key.serialize_pem()).expect("write the key");
         std::fs::write(&files.cert_file, certificate.pem()).expect("write the certificate");
     }
+}
+
+/// The certificate the TLS server at `address` presents to a new connection, verified against `ca_file`;
+/// the client presents none. Shows which certificate a server serves after a renewal.
+pub async fn served_certificate(address: std::net::SocketAddr, ca_file: &std::path::Path) -> Vec<u8> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(ca_file).expect("the CA file") {
+        roots.add(ca.expect("a CA certificate")).expect("a usable CA");
+    }
+    let config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let name = ServerName::IpAddress(address.ip().into());
+    let stream =
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, stream).await.expect("a handshake");
+    let leaf = stream.get_ref().1.peer_certificates().and_then(|chain| chain.first().cloned()).expect("a certificate");
+    leaf.to_vec()
 }

@@ -62,7 +62,9 @@ struct Loaded {
 type Stamp = [Option<(SystemTime, u64)>; 3];
 
 fn stamp(files: &[PathBuf; 3]) -> Stamp {
-    files.each_ref().map(|file| std::fs::metadata(file).ok().map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())))
+    files
+        .each_ref()
+        .map(|file| std::fs::metadata(file).ok().map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len())))
 }
 
 impl ReloadingTls {
@@ -94,7 +96,9 @@ impl ReloadingTls {
                     *loaded = Loaded { stamp: now, server, client };
                     tracing::info!("TLS certificate reloaded");
                 }
-                Err(error) => tracing::warn!(%error, "the TLS files changed but cannot be used yet; keeping the last good ones"),
+                Err(error) => {
+                    tracing::warn!(%error, "the TLS files changed but cannot be used yet; keeping the last good ones")
+                }
             }
         }
         (loaded.server.clone(), loaded.client.clone())
@@ -120,9 +124,8 @@ fn build_configs(files: &[PathBuf; 3]) -> anyhow::Result<(Arc<ServerConfig>, Arc
     let provider = Arc::new(rustls::crypto::ring::default_provider());
 
     // People's clients present no certificate; the auth layer then asks for a bearer token.
-    let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
-        .allow_unauthenticated()
-        .build()?;
+    let verifier =
+        WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone()).allow_unauthenticated().build()?;
     let mut server = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
@@ -272,7 +275,8 @@ pub fn incoming(listener: TcpListener, tls: Option<ReloadingTls>) -> Incoming {
                         let handshake = tokio_rustls::TlsAcceptor::from(server_config).accept(stream);
                         match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
                             Ok(Ok(stream)) => {
-                                let identity = PeerIdentity { workload: tls.workload_of(stream.get_ref().1.peer_certificates()) };
+                                let identity =
+                                    PeerIdentity { workload: tls.workload_of(stream.get_ref().1.peer_certificates()) };
                                 let _ = sender.send(Connection::Tls(Box::new(stream), identity)).await;
                             }
                             Ok(Err(error)) => tracing::info!(%error, "TLS handshake refused"),

@@ -15,7 +15,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandServiceClient};
 use trappan_api::common::v1::{Date, ExitOutcome, Money, YearMonth};
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 type Client = BistandServiceClient<Authed>;
@@ -124,7 +124,7 @@ fn jobbstimulans(decision: &bistand::Decision) -> bistand::JobbstimulansState {
 /// The payloads of bistand's feed for the test municipality, until it is quiet.
 async fn feed(suite: &TestSuite) -> Vec<prost_types::Any> {
     let mut stream = suite
-        .bistand(Role::System, KOMMUN)
+        .bistand_from(Workload::Rapport, KOMMUN)
         .stream_changes(bistand::StreamChangesRequest { after_sequence: 0 })
         .await
         .expect("stream")
@@ -751,7 +751,7 @@ async fn labour_market_reports_need_active_consent_and_are_stored_once(suite: Te
     use bistand::LabourMarketReportKind::{Exited, PlanChanged, UnexcusedAbsence};
     let h = single(&suite, 61).await;
     let (consent, referral) = consent_and_referral(&suite, &h).await;
-    let mut insatser = suite.bistand(Role::System, KOMMUN);
+    let mut insatser = suite.bistand_from(Workload::Insatser, KOMMUN);
     let plan = report(&referral, PlanChanged, date(2021, 2, 1));
     let first = insatser.receive_labour_market_report(plan.clone()).await.expect("report").into_inner();
     let retried = insatser.receive_labour_market_report(plan).await.expect("retry").into_inner();
@@ -767,7 +767,7 @@ async fn labour_market_reports_need_active_consent_and_are_stored_once(suite: Te
     let mut case_worker = suite.bistand(Role::Socialsekreterare, KOMMUN);
     let posted = case_worker.receive_labour_market_report(report(&referral, Exited, date(2021, 3, 1))).await;
     assert_eq!(posted.expect_err("role").code(), Code::PermissionDenied);
-    let mut stranger = suite.bistand(Role::System, OTHER_KOMMUN);
+    let mut stranger = suite.bistand_from(Workload::Insatser, OTHER_KOMMUN);
     let foreign = stranger.receive_labour_market_report(report(&referral, Exited, date(2021, 3, 1))).await;
     assert_eq!(foreign.expect_err("other municipality").code(), Code::NotFound);
     assert_eq!(case_reports(&suite, OTHER_KOMMUN, &h).await.expect_err("hidden").code(), Code::NotFound);
@@ -801,7 +801,7 @@ async fn decision_support_proposes_bifall_for_a_standard_case_and_routes_the_res
 ) -> TestSuite {
     use bistand::LabourMarketReportKind::{Exited, PlanChanged};
     let mut client = suite.bistand(Role::Socialsekreterare, KOMMUN);
-    let mut insatser = suite.bistand(Role::System, KOMMUN);
+    let mut insatser = suite.bistand_from(Workload::Insatser, KOMMUN);
     let h = single(&suite, 71).await;
     let (_, referral) = consent_and_referral(&suite, &h).await;
     insatser.receive_labour_market_report(report(&referral, PlanChanged, date(2021, 4, 1))).await.expect("plan");
@@ -979,7 +979,7 @@ async fn gallring_erases_the_case_flow_and_counts_it_as_entries(suite: TestSuite
     let old = single(&suite, 91).await;
     let (_, referral) = consent_and_referral(&suite, &old).await;
     suite
-        .bistand(Role::System, KOMMUN)
+        .bistand_from(Workload::Insatser, KOMMUN)
         .receive_labour_market_report(report(&referral, bistand::LabourMarketReportKind::PlanChanged, on(today)))
         .await
         .expect("report");

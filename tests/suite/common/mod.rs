@@ -17,9 +17,10 @@ use trappan_api::common::v1::{Date, PersonIdentityNumber, YearMonth};
 use trappan_api::insatser::v1::insatser_service_client::InsatserServiceClient;
 use trappan_api::rapport::v1::rapport_service_client::RapportServiceClient;
 use trappan_api::ungsam::v1::{self as ungsam, ungsam_service_client::UngsamServiceClient};
-use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner};
+use trappan_platform::auth::{Caller, Kommun, Role, TokenSigner, Workload};
 use trappan_platform::config::{ServiceKind, Settings};
-use trappan_platform::testing::{Backend, TestDatabase};
+use trappan_platform::testing::{Backend, IssuedFiles, TestDatabase, TestPki};
+use trappan_platform::tls::ReloadingTls;
 
 #[allow(unused_imports)]
 pub use trappan_platform::testing::backends;
@@ -46,12 +47,24 @@ struct Running {
 
 /// The suite under test.
 pub struct TestSuite {
+    /// The settings every service shares; with TLS each service adds its own certificate ([`Self::settings_of`]).
     pub settings: Arc<Settings>,
     pub addresses: HashMap<ServiceKind, SocketAddr>,
     pub databases: HashMap<ServiceKind, TestDatabase>,
     running: HashMap<ServiceKind, Running>,
     signer: TokenSigner,
+    tls: Option<SuiteTls>,
     _data_dir: tempfile::TempDir,
+}
+
+/// The certificates of a suite run with mutual TLS, as cert-manager would issue them in a cluster.
+pub struct SuiteTls {
+    pub pki: TestPki,
+    /// Each service's own certificate, naming its workload.
+    pub services: HashMap<ServiceKind, IssuedFiles>,
+    /// What the harness's clients present: a certificate naming no workload, so they are people, known by
+    /// their bearer tokens.
+    pub person: ReloadingTls,
 }
 
 pub const KOMMUN: &str = "0767";
@@ -65,6 +78,16 @@ impl TestSuite {
 
     /// Starts all four services on `backend`, after `adjust` has changed the settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestSuite {
+        Self::spawn_configured(backend, false, adjust).await
+    }
+
+    /// Starts all four services on `backend` with mutual TLS between them and on every client connection:
+    /// each service holds a certificate naming its workload, and the harness's clients connect over TLS.
+    pub async fn spawn_with_tls(backend: Backend) -> TestSuite {
+        Self::spawn_configured(backend, true, |_| {}).await
+    }
+
+    async fn spawn_configured(backend: Backend, with_tls: bool, adjust: impl FnOnce(&mut Settings)) -> TestSuite {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings { data_dir: data_dir.path().to_path_buf(), ..Settings::default() };
         settings.server.shutdown_grace_secs = 5;
@@ -82,16 +105,23 @@ impl TestSuite {
         settings.insatser.database_url = Some(databases[&ServiceKind::Insatser].url.clone());
         settings.ungsam.database_url = Some(databases[&ServiceKind::Ungsam].url.clone());
         settings.rapport.database_url = Some(databases[&ServiceKind::Rapport].url.clone());
-        settings.peers.bistand_url = format!("http://{}", addresses[&ServiceKind::Bistand]);
-        settings.peers.insatser_url = format!("http://{}", addresses[&ServiceKind::Insatser]);
-        settings.peers.ungsam_url = format!("http://{}", addresses[&ServiceKind::Ungsam]);
+        let scheme = if with_tls { "https" } else { "http" };
+        settings.peers.bistand_url = format!("{scheme}://{}", addresses[&ServiceKind::Bistand]);
+        settings.peers.insatser_url = format!("{scheme}://{}", addresses[&ServiceKind::Insatser]);
+        settings.peers.ungsam_url = format!("{scheme}://{}", addresses[&ServiceKind::Ungsam]);
         adjust(&mut settings);
+        let tls = with_tls.then(|| {
+            let pki = TestPki::new();
+            let services = ServiceKind::ALL.into_iter().map(|kind| (kind, pki.workload(kind.into()))).collect();
+            let person = ReloadingTls::load(&pki.server_only().settings()).expect("the clients' certificate");
+            SuiteTls { pki, services, person }
+        });
         let settings = Arc::new(settings);
         let signer = TokenSigner::dev(&settings).expect("dev signer");
         let mut suite =
-            TestSuite { settings, addresses, databases, running: HashMap::new(), signer, _data_dir: data_dir };
+            TestSuite { settings, addresses, databases, running: HashMap::new(), signer, tls, _data_dir: data_dir };
         for (kind, listener) in listeners {
-            suite.start_on(kind, listener);
+            suite.start_on(kind, listener, suite.settings_of(kind));
         }
         for kind in ServiceKind::ALL {
             suite.wait_serving(kind).await;
@@ -99,9 +129,22 @@ impl TestSuite {
         suite
     }
 
-    fn start_on(&mut self, kind: ServiceKind, listener: TcpListener) {
+    /// The settings `kind` runs with: the shared ones, with its own certificate when the suite uses TLS.
+    pub fn settings_of(&self, kind: ServiceKind) -> Arc<Settings> {
+        match &self.tls {
+            None => self.settings.clone(),
+            Some(tls) => Arc::new(Settings { tls: tls.services[&kind].settings(), ..(*self.settings).clone() }),
+        }
+    }
+
+    /// The certificates, when the suite runs with TLS.
+    pub fn tls(&self) -> Option<&SuiteTls> {
+        self.tls.as_ref()
+    }
+
+    fn start_on(&mut self, kind: ServiceKind, listener: TcpListener, settings: Arc<Settings>) {
         let (shutdown, receiver) = watch::channel(false);
-        let task = tokio::spawn(trappan::suite::serve_service(kind, self.settings.clone(), listener, receiver));
+        let task = tokio::spawn(trappan::suite::serve_service(kind, settings, listener, receiver));
         self.running.insert(kind, Running { shutdown, task });
     }
 
@@ -116,7 +159,18 @@ impl TestSuite {
     /// Starts a stopped service again on its old port.
     pub async fn restart(&mut self, kind: ServiceKind) {
         let listener = TcpListener::bind(self.addresses[&kind]).await.expect("rebind the same port");
-        self.start_on(kind, listener);
+        self.start_on(kind, listener, self.settings_of(kind));
+        self.wait_serving(kind).await;
+    }
+
+    /// Stops `kind` and starts it again on its old port with `adjust` applied to its settings (until the
+    /// next [`Self::restart`], which goes back to the suite's settings).
+    pub async fn restart_with(&mut self, kind: ServiceKind, adjust: impl FnOnce(&mut Settings)) {
+        self.stop(kind).await;
+        let mut settings = (*self.settings_of(kind)).clone();
+        adjust(&mut settings);
+        let listener = TcpListener::bind(self.addresses[&kind]).await.expect("rebind the same port");
+        self.start_on(kind, listener, Arc::new(settings));
         self.wait_serving(kind).await;
     }
 
@@ -135,8 +189,15 @@ impl TestSuite {
         .await;
     }
 
+    /// A channel to `kind` as a person's client makes it: plaintext, or TLS when the suite uses it.
     pub fn channel(&self, kind: ServiceKind) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addresses[&kind])).expect("uri").connect_lazy()
+        match &self.tls {
+            None => Channel::from_shared(format!("http://{}", self.addresses[&kind])).expect("uri").connect_lazy(),
+            Some(tls) => {
+                let url = format!("https://{}", self.addresses[&kind]);
+                trappan_platform::client::lazy_channel(&url, Some(&tls.person)).expect("a TLS channel")
+            }
+        }
     }
 
     pub fn token(&self, role: Role, kommun: &str) -> String {
@@ -153,6 +214,12 @@ impl TestSuite {
         self.signer.sign(&caller, Duration::from_secs(600)).expect("token")
     }
 
+    /// A dev token for a Trappan workload calling for `kommun`: the harness runs without TLS, where a
+    /// service signs its own calls (with TLS its certificate says who it is, `tests/suite/tls.rs`).
+    pub fn workload_token(&self, workload: Workload, kommun: &str) -> String {
+        self.token_for(Role::System, kommun, &workload.subject())
+    }
+
     fn authed(&self, kind: ServiceKind, token: Option<String>) -> Authed {
         InterceptedService::new(self.channel(kind), Bearer(token))
     }
@@ -164,6 +231,21 @@ impl TestSuite {
     /// bistand as a named case worker (for "only mine" views).
     pub fn bistand_as(&self, role: Role, kommun: &str, subject: &str) -> BistandServiceClient<Authed> {
         BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.token_for(role, kommun, subject))))
+    }
+
+    /// bistand as called by another Trappan workload.
+    pub fn bistand_from(&self, workload: Workload, kommun: &str) -> BistandServiceClient<Authed> {
+        BistandServiceClient::new(self.authed(ServiceKind::Bistand, Some(self.workload_token(workload, kommun))))
+    }
+
+    /// insatser as called by another Trappan workload.
+    pub fn insatser_from(&self, workload: Workload, kommun: &str) -> InsatserServiceClient<Authed> {
+        InsatserServiceClient::new(self.authed(ServiceKind::Insatser, Some(self.workload_token(workload, kommun))))
+    }
+
+    /// ungsam as called by another Trappan workload.
+    pub fn ungsam_from(&self, workload: Workload, kommun: &str) -> UngsamServiceClient<Authed> {
+        UngsamServiceClient::new(self.authed(ServiceKind::Ungsam, Some(self.workload_token(workload, kommun))))
     }
 
     pub fn insatser(&self, role: Role, kommun: &str) -> InsatserServiceClient<Authed> {
@@ -181,6 +263,16 @@ impl TestSuite {
 
     pub fn rapport(&self, role: Role, kommun: &str) -> RapportServiceClient<Authed> {
         RapportServiceClient::new(self.authed(ServiceKind::Rapport, Some(self.token(role, kommun))))
+    }
+
+    /// rapport's followers of the producers' feeds, as an analyst of the test municipality sees them.
+    pub async fn feed_status(&self) -> Vec<trappan_api::rapport::v1::FeedStatus> {
+        self.rapport(Role::Analytiker, KOMMUN)
+            .get_feed_status(trappan_api::rapport::v1::GetFeedStatusRequest {})
+            .await
+            .expect("feed status")
+            .into_inner()
+            .feeds
     }
 
     /// A direct connection to a service's database, to check what was (not) stored.
@@ -480,9 +572,10 @@ pub fn number_born(birth: chrono::NaiveDate, serial: u32) -> String {
     number((birth.year(), birth.month(), birth.day(), serial))
 }
 
-/// Today's date on this machine's calendar.
+/// Today in the municipality (Europe/Stockholm), as the services date what they record: the machine's own
+/// zone (UTC in CI) is a day behind for an hour or two after Stockholm's midnight.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    trappan_platform::clock::today()
 }
 
 /// A date field of a request.

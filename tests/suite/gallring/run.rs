@@ -18,7 +18,7 @@ use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::Date;
 use trappan_bistand::store::gallring::{HOUSEHOLD_COLUMN, HOUSEHOLD_TABLES};
 use trappan_bistand::store::{consent, household, referral};
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 const SPARED_5TH: Person = (1975, 3, 5, 211);
@@ -99,7 +99,7 @@ async fn backdate(db: &DatabaseConnection, household_id: &str) {
 
 async fn run(suite: &TestSuite, dry_run: bool) -> bistand::RunGallringResponse {
     suite
-        .bistand(Role::System, KOMMUN)
+        .bistand_from(Workload::Gallring, KOMMUN)
         .run_gallring(bistand::RunGallringRequest { dry_run, as_of: None })
         .await
         .expect("gallring runs")
@@ -139,7 +139,7 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births(backend: Back
 
     let dry = run(&suite, true).await;
     assert!(dry.dry_run);
-    assert_eq!(dry.as_of, Some(trappan_platform::grpc::to_date(Utc::now().date_naive())));
+    assert_eq!(dry.as_of, Some(trappan_platform::grpc::to_date(common::today())));
     assert_eq!(
         (dry.households_examined, dry.members_due, dry.members_kept_for_research, dry.households_removed),
         (4, 1, 4, 1),
@@ -214,7 +214,7 @@ async fn only_the_system_runs_gallring_and_never_ahead_of_time(backend: Backend)
     }
 
     let ahead = Date { year: 2099, month: 1, day: 1 };
-    let mut system = suite.bistand(Role::System, KOMMUN);
+    let mut system = suite.bistand_from(Workload::Gallring, KOMMUN);
     let refused = system
         .run_gallring(bistand::RunGallringRequest { dry_run: false, as_of: Some(ahead) })
         .await

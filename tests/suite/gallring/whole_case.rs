@@ -18,7 +18,7 @@ use trappan_api::bistand::v1::{self as bistand, bistand_service_client::BistandS
 use trappan_api::common::v1::{Date, Money, YearMonth};
 use trappan_bistand::store::gallring::{HOUSEHOLD_COLUMN, HOUSEHOLD_TABLES};
 use trappan_bistand::store::{application, case_report, decision, household, payment, referral};
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 type Client = BistandServiceClient<Authed>;
@@ -146,7 +146,7 @@ async fn case(suite: &TestSuite, family: Family, referred: usize, paid_on: Optio
         })
         .await
         .expect("paid");
-    let mut insatser = suite.bistand(Role::System, KOMMUN);
+    let mut insatser = suite.bistand_from(Workload::Insatser, KOMMUN);
     for (kind, day) in
         [(bistand::LabourMarketReportKind::PlanChanged, 3), (bistand::LabourMarketReportKind::Exited, 28)]
     {
@@ -248,7 +248,7 @@ async fn a_whole_case_is_removed_when_due_and_kept_for_research_births(backend: 
     assert_eq!(count_rows(&db, "outbound_delivery").await, 4, "{backend:?}: one delivery per referral");
 
     let run = suite
-        .bistand(Role::System, KOMMUN)
+        .bistand_from(Workload::Gallring, KOMMUN)
         .run_gallring(bistand::RunGallringRequest { dry_run: false, as_of: None })
         .await
         .expect("gallring")

@@ -16,7 +16,7 @@ use trappan_api::common::v1::{ExitOutcome, YearMonth};
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_api::ungsam::v1 as ungsam;
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_rapport::follower::Producer;
 
 async fn feed_bistand(feeder: &mut Feeder) {
@@ -531,7 +531,7 @@ async fn budget_event_sequence(suite: &TestSuite, year: i32, allocated: i64) -> 
     use futures::StreamExt;
     use prost::Message;
     let mut stream = suite
-        .bistand(Role::System, KOMMUN)
+        .bistand_from(Workload::Rapport, KOMMUN)
         .stream_changes(bistand::StreamChangesRequest { after_sequence: 0 })
         .await
         .expect("stream")

@@ -41,14 +41,7 @@ async fn registered(suite: &TestSuite) -> i64 {
 }
 
 async fn bistand_feed(suite: &TestSuite) -> rapport::FeedStatus {
-    let feeds = suite
-        .rapport(Role::Analytiker, KOMMUN)
-        .get_feed_status(rapport::GetFeedStatusRequest {})
-        .await
-        .expect("feed status")
-        .into_inner()
-        .feeds;
-    feeds.into_iter().find(|f| f.producer == "bistand").expect("bistand's feed")
+    suite.feed_status().await.into_iter().find(|f| f.producer == "bistand").expect("bistand's feed")
 }
 
 async fn settle(suite: &TestSuite, households: i64) {

@@ -15,7 +15,7 @@ use tonic_types::StatusExt;
 use trappan_api::common::v1::ExitOutcome;
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::ungsam::v1 as ungsam;
-use trappan_platform::auth::Role;
+use trappan_platform::auth::{Role, Workload};
 use trappan_platform::config::ServiceKind;
 
 fn hand_over(id: &str, request_id: &str) -> ungsam::HandOverRequest {
@@ -107,7 +107,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
     assert_eq!(handed_over[0].handover_id, handover.handover_id);
 
     // The outcome comes back: recorded once, the person exits with it.
-    let mut system = suite.ungsam(Role::System, KOMMUN);
+    let mut system = suite.ungsam_from(Workload::Insatser, KOMMUN);
     let report = |report_id: &str, outcome: ExitOutcome| ungsam::ReceiveHandoverOutcomeRequest {
         report_id: report_id.into(),
         handover_id: handover.handover_id.clone(),
@@ -131,7 +131,7 @@ async fn a_handover_made_while_insatser_is_down_arrives_once_and_its_outcome_exi
     assert_eq!(exited.status_history.last().map(|c| c.cause.as_str()), Some("handover_outcome"));
 
     let elsewhere = suite
-        .ungsam(Role::System, OTHER_KOMMUN)
+        .ungsam_from(Workload::Insatser, OTHER_KOMMUN)
         .receive_handover_outcome(report(&new_request_id(), ExitOutcome::Studies))
         .await
         .expect_err("another municipality's handover");
@@ -183,7 +183,7 @@ async fn an_outcome_is_not_stored_once_the_consent_to_the_handover_is_withdrawn(
     let db = suite.database(ServiceKind::Ungsam).await;
     let history = count_rows(&db, "status_change").await;
     let refused = suite
-        .ungsam(Role::System, KOMMUN)
+        .ungsam_from(Workload::Insatser, KOMMUN)
         .receive_handover_outcome(ungsam::ReceiveHandoverOutcomeRequest {
             report_id: new_request_id(),
             handover_id: handover.handover_id.clone(),
