@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF_VERSION := 1.75.0
 TOOLS := .tools
 
-.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen stubs
+.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen stubs web
 
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
@@ -44,6 +44,11 @@ lint: buf
 ## PyPI and npm into .tools/); examples/python/walkthrough.py uses them.
 stubs:
 	bash scripts/stubs.sh
+
+## make web: the gRPC-Web example page (examples/web) bundled with esbuild from npm into examples/web/dist
+## (git-ignored), from the TypeScript stubs of make stubs.
+web:
+	bash scripts/web.sh
 
 buf:
 	@test -x $(TOOLS)/node_modules/.bin/buf || npm install --prefix $(TOOLS) --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)

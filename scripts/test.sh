@@ -29,5 +29,6 @@ fi
 cargo build --bin trappan
 cargo test --workspace --all-targets
 TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh
-# The Python example client against a suite of its own (make stubs, then examples/python/walkthrough.py).
+# The example clients against a suite of their own: make stubs and make web, then examples/python/walkthrough.py
+# and the web page (examples/web) in headless Chromium over gRPC-Web.
 TRAPPAN_BIN=target/debug/trappan bash scripts/example-client.sh

@@ -169,6 +169,11 @@ pub struct ServerSettings {
     /// TLS; unset, health is answered on the service's own port only.
     #[serde(default)]
     pub health_port: Option<u16>,
+    /// The browser origins (`https://host[:port]`) whose pages may call the services over gRPC-Web, each
+    /// deployment its own front ends. Empty (the default): no CORS headers at all, so a browser lets no page
+    /// of another origin call, and nothing is open until a deployment names its front end.
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Settings every service has.
@@ -321,6 +326,7 @@ impl Default for Settings {
                 max_message_bytes: 4 * 1024 * 1024,
                 shutdown_grace_secs: 20,
                 health_port: None,
+                cors_allowed_origins: Vec::new(),
             },
             bistand: service(ServiceKind::Bistand),
             insatser: service(ServiceKind::Insatser),
@@ -399,6 +405,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("rapport.kommuner")
                 .with_list_parse_key("auth.issuers")
+                .with_list_parse_key("server.cors_allowed_origins")
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
@@ -435,6 +442,16 @@ impl Settings {
                     "must carry sslmode=verify-full when environment = \"production\": the connection carries \
                      identity numbers and case data, so it is encrypted and the server's certificate and host name \
                      are checked",
+                );
+            }
+        }
+        for origin in &self.server.cors_allowed_origins {
+            if !is_origin(origin) {
+                return fail(
+                    "server.cors_allowed_origins",
+                    "each entry must be an origin, scheme://host[:port] with http or https and no path, such as \
+                     https://handlaggning.markaryd.se; `*` is refused because a page of any site could then call \
+                     with a token it holds",
                 );
             }
         }
@@ -599,6 +616,20 @@ impl Settings {
     }
 }
 
+/// Whether `value` is exactly what a browser sends as its `Origin` header (`scheme://host[:port]`, lower-case,
+/// no path or trailing slash): CORS compares origins byte for byte, so anything else would match no page and
+/// leave a deployment wondering why its front end is refused.
+fn is_origin(value: &str) -> bool {
+    let Ok(url) = url::Url::parse(value) else { return false };
+    matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.origin().ascii_serialization() == value
+}
+
 /// Whether a PostgreSQL connection will be encrypted to a server whose certificate and host name are verified
 /// (`sslmode=verify-full`): from the URL's `sslmode` (sqlx's spelling `ssl-mode` too), which wins, or else from
 /// `PGSSLMODE`. `require` encrypts but would accept any server that answers on the address, which is why
@@ -756,6 +787,28 @@ mod tests {
         assert_eq!(settings.environment, Environment::Development);
         assert_eq!(settings.auth.leeway_secs, 30);
         assert_eq!(settings.auth.max_token_lifetime_secs, 43_200);
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list_of_exact_origins_and_none_by_default() {
+        let settings = Settings::load_from(None, env(&[])).expect("defaults");
+        assert!(settings.server.cors_allowed_origins.is_empty(), "nothing is open by default");
+        let settings = Settings::load_from(
+            None,
+            env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", "https://handlaggning.markaryd.se,http://127.0.0.1:8080")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            settings.server.cors_allowed_origins,
+            vec!["https://handlaggning.markaryd.se", "http://127.0.0.1:8080"]
+        );
+        for origin in
+            ["*", "https://handlaggning.markaryd.se/", "https://x.se/app", "HTTPS://X.SE", "ftp://x.se", "x.se"]
+        {
+            let err =
+                Settings::load_from(None, env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", origin)])).expect_err(origin);
+            assert!(err.to_string().contains("`server.cors_allowed_origins`"), "{origin}: {err}");
+        }
     }
 
     #[test]
