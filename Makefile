@@ -34,11 +34,13 @@ loadgen:
 test-slow:
 	cargo test --test suite bistand::payments -- --ignored
 
-## make lint: formatting, clippy and buf lint of the contracts.
+## make lint: formatting, clippy, buf lint of the contracts and buf breaking against main (the previous commit on
+## main, or the merge-base with main on a branch: scripts/buf-breaking.sh).
 lint: buf
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(TOOLS)/node_modules/.bin/buf lint
+	bash scripts/buf-breaking.sh
 
 ## make stubs: Python and TypeScript client stubs from proto/ into gen/python and gen/ts (git-ignored; tools from
 ## PyPI and npm into .tools/); examples/python/walkthrough.py uses them.
