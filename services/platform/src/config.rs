@@ -157,7 +157,8 @@ pub struct RiksnormSettings {
 pub struct ServerSettings {
     /// The address to listen on; `0.0.0.0` in a container.
     pub listen_host: String,
-    /// A call that takes longer is cancelled with DEADLINE_EXCEEDED, so stuck calls do not pile up.
+    /// A call that takes longer (or longer than the client's `grpc-timeout`, when shorter) is ended with
+    /// CANCELLED (`Timeout expired`, tonic's answer), so stuck calls do not pile up.
     pub request_timeout_secs: u64,
     /// Calls beyond this many in flight are shed with RESOURCE_EXHAUSTED instead of queueing.
     pub max_concurrent_requests: usize,
