@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The example clients end to end (scripts/test.sh runs it last): starts `trappan serve all` on a fresh
 # temporary data directory (SQLite), waits until every service's gRPC health is SERVING (a bounded poll),
-# generates the stubs (`make stubs`), bundles the web page (`make web`), runs examples/python/walkthrough.py
-# against the suite and then examples/web/check.py, which loads the page in headless Chromium from a free
-# port whose origin the suite allows (server.cors_allowed_origins) and checks that it shows the walkthrough's
-# household as bistand answers it over gRPC-Web. The suite is always stopped and the directory removed. The
+# generates the stubs (`make stubs`), bundles the web page (`make web`), runs examples/web/check.py, which
+# loads the page in headless Chromium from a free port whose origin the suite allows
+# (server.cors_allowed_origins) and checks that it shows a household's history as bistand answers it, and then
+# examples/python/walkthrough.py against the same suite. The suite is always stopped and the directory removed. The
 # default ports 50051–50054 are used when all four are free, otherwise four free ports, given to the suite
 # as TRAPPAN__<SVC>__PORT.
 #   TRAPPAN_BIN   the binary to use (default: build target/debug/trappan)
@@ -113,7 +113,7 @@ for port in ports:
             time.sleep(0.25)
 PY
 
-"$PY" examples/python/walkthrough.py --trappan "$TRAPPAN_BIN"
-echo "example-client: the Python walkthrough passed"
 "$PY" examples/web/check.py --trappan "$TRAPPAN_BIN" --bistand-port "${PORTS[0]}" --web-port "$WEB_PORT"
 echo "example-client: the web page passed"
+"$PY" examples/python/walkthrough.py --trappan "$TRAPPAN_BIN"
+echo "example-client: the Python walkthrough passed"

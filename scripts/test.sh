@@ -31,6 +31,6 @@ cargo test --workspace --all-targets
 TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh
 # The contract guard guards: buf breaking fails on a removed v1 field and passes a new versioned package.
 bash tests/buf/check.sh
-# The example clients against a suite of their own: make stubs and make web, then examples/python/walkthrough.py
-# and the web page (examples/web) in headless Chromium over gRPC-Web.
+# The example clients against a suite of their own: make stubs and make web, then the web page (examples/web) in
+# headless Chromium over gRPC-Web and examples/python/walkthrough.py.
 TRAPPAN_BIN=target/debug/trappan bash scripts/example-client.sh

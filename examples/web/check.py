@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The web example in headless Chromium against a running suite (scripts/example-client.sh runs it).
 
-Serves examples/web on 127.0.0.1:WEB_PORT, an origin the suite lists in server.cors_allowed_origins, and loads
-the page with a dev socialsekreterare token in its fragment. The page calls bistand over gRPC-Web; what it shows
-must be the household's case history as bistand answers it to the Python stubs (every application, decision and
-payment, with month, state and amount). Then the same page from http://localhost:WEB_PORT, an origin the suite
-does not list, must fail: the browser refuses the call because bistand's preflight answer allows no such origin.
+Registers a household through the Python stubs and takes it through one month (application, bifall, payment
+planned and paid), serves examples/web on 127.0.0.1:WEB_PORT, an origin the suite lists in
+server.cors_allowed_origins, and loads the page with a dev socialsekreterare token and the household in its
+fragment. The page calls bistand over gRPC-Web; what it shows must be the household's case history as bistand
+answers it to the Python stubs (every entry, with month, state and amount). Then the same page from
+http://localhost:WEB_PORT, an origin the suite does not list, must fail: the browser refuses the call because
+bistand's preflight answer allows no such origin.
 
   check.py --trappan target/debug/trappan --bistand-port 50051 --web-port 8080
 """
@@ -15,10 +17,12 @@ import functools
 import html.parser
 import http.server
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +30,7 @@ sys.path.insert(0, os.environ.get("TRAPPAN_PY_STUBS", str(ROOT / "gen" / "python
 
 import grpc  # noqa: E402
 from trappan.bistand.v1 import bistand_pb2 as b, bistand_pb2_grpc as b_grpc  # noqa: E402
+from trappan.common.v1 import common_pb2 as c  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PAGE = ROOT / "examples" / "web"
@@ -84,6 +89,46 @@ class Page(html.parser.HTMLParser):
             self.status += data
         if self._cell is not None:
             self._cell += data
+
+
+def personnummer(year, month, day, serial):
+    """A valid 12-digit personnummer (YYYYMMDDNNNC, C the Luhn digit over YYMMDDNNN)."""
+    body = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
+    total = 0
+    for index, digit in enumerate(body):
+        value = int(digit) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return f"{year:04d}{month:02d}{day:02d}{serial:03d}{(10 - total % 10) % 10}"
+
+
+def seed(bistand, metadata):
+    """A household with one month's case: application (housing 4 000 kr), bifall, payment planned and paid. The
+    riksnorm tables cover 2019-2023; February 2023 keeps clear of the walkthrough's March."""
+    def call(method, request):
+        return getattr(bistand, method)(request, metadata=metadata, timeout=10)
+
+    month = c.YearMonth(year=2023, month=2)
+    household = call("CreateHousehold", b.CreateHouseholdRequest(
+        request_id=str(uuid.uuid4()),
+        household=b.Household(members=[b.HouseholdMember(
+            person_identity_number=c.PersonIdentityNumber(value=personnummer(1990, 5, 14, random.randint(100, 899))), given_name="Webb", family_name="Exempelsson",
+            role=b.MEMBER_ROLE_APPLICANT, member_from=month)]),
+    )).household
+    application = call("CreateApplication", b.CreateApplicationRequest(
+        request_id=str(uuid.uuid4()),
+        application=b.Application(household_id=household.household_id, month=month, income_verified=True,
+                                  cost_lines=[b.CostLine(kind=b.COST_KIND_HOUSING, claimed=c.Money(ore=400_000))]),
+    )).application
+    decided_on = c.Date(year=2023, month=2, day=8)
+    decision = call("DecideApplication", b.DecideApplicationRequest(
+        request_id=str(uuid.uuid4()), application_id=application.application_id, outcome=b.DECISION_OUTCOME_GRANTED,
+        decided_on=decided_on, notified_on=decided_on,
+    )).decision
+    pay_day = c.Date(year=2023, month=2, day=24)
+    payment = call("CreatePayment", b.CreatePaymentRequest(
+        request_id=str(uuid.uuid4()), decision_id=decision.decision_id, planned_on=pay_day)).payment
+    call("MarkPaymentPaid", b.MarkPaymentPaidRequest(payment_id=payment.payment_id, paid_on=pay_day))
+    return household.household_id
 
 
 def kronor(money):
@@ -175,15 +220,14 @@ def main():
     metadata = (("authorization", f"Bearer {token}"),)
     with grpc.insecure_channel(f"127.0.0.1:{args.bistand_port}") as channel:
         bistand = b_grpc.BistandServiceStub(channel)
-        households = bistand.ListHouseholds(b.ListHouseholdsRequest(page_size=50), metadata=metadata, timeout=10).households
-        check(households, "bistand has no household to show (the walkthrough registers one)")
-        household = households[0].household_id
+        household = seed(bistand, metadata)
         history = bistand.GetHouseholdHistory(
             b.GetHouseholdHistoryRequest(household_id=household, page_size=500), metadata=metadata, timeout=10
         ).entries
     expected = expected_rows(history)
-    kinds = {row[0] for row in expected}
-    check({"application", "decision", "payment"} <= kinds, f"the household's history lacks a kind: {sorted(kinds)}")
+    kinds = sorted(row[:3] for row in expected)
+    wanted = [("application", "2023-02", "DECIDED"), ("decision", "2023-02", "GRANTED"), ("payment", "2023-02", "PAID")]
+    check(kinds == wanted, f"bistand's history of the new household: {kinds}")
 
     server = serve_page(args.web_port)
     try:
