@@ -154,10 +154,12 @@ async fn a_configured_origin_is_answered_and_its_page_calls_over_grpc_web() {
     let ids: Vec<_> = answer.households.iter().map(|h| h.household_id.as_str()).collect();
     assert_eq!(ids, [household.household_id.as_str()]);
 
-    // Over gRPC-Web as over gRPC, a call without a token is refused by authentication.
+    // Over gRPC-Web as over gRPC, a call without a token is refused by authentication, and the page may read
+    // why: the refusal carries the CORS headers too.
     let (parts, body) = send(bistand, grpc_web_list_households(bistand, FRONT_END, None)).await;
     let (_, trailers) = frames(body);
     assert_eq!(grpc_status(&parts, &trailers), (tonic::Code::Unauthenticated as i32).to_string(), "{trailers}");
+    assert_eq!(header(&parts, "access-control-allow-origin"), Some(FRONT_END), "{parts:?}");
 
     // Plain gRPC on the same port is untouched.
     let plain = suite
