@@ -410,8 +410,11 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
-        let settings: Settings =
+        let mut settings: Settings =
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
+        // The list parser reads an empty variable (`TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS=`, as a manifest writes
+        // "none") as one empty entry; an empty entry names no origin.
+        settings.server.cors_allowed_origins.retain(|origin| !origin.is_empty());
         settings.validate(pg_sslmode.as_deref())?;
         Ok(settings)
     }
@@ -794,6 +797,8 @@ mod tests {
     fn cors_origins_are_a_comma_separated_list_of_exact_origins_and_none_by_default() {
         let settings = Settings::load_from(None, env(&[])).expect("defaults");
         assert!(settings.server.cors_allowed_origins.is_empty(), "nothing is open by default");
+        let settings = Settings::load_from(None, env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", "")])).expect("empty");
+        assert!(settings.server.cors_allowed_origins.is_empty(), "an empty variable names no origin");
         let settings = Settings::load_from(
             None,
             env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", "https://handlaggning.markaryd.se,http://127.0.0.1:8080")]),
