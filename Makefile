@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUF_VERSION := 1.75.0
 TOOLS := .tools
 
-.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen stubs
+.PHONY: run test test-slow lint fmt build image k8s-check buf bench loadgen stubs web
 
 ## make run: build and start the whole suite on SQLite (.trappan/) with the demo municipality 0767.
 run:
@@ -34,16 +34,23 @@ loadgen:
 test-slow:
 	cargo test --test suite bistand::payments -- --ignored
 
-## make lint: formatting, clippy and buf lint of the contracts.
+## make lint: formatting, clippy, buf lint of the contracts and buf breaking against main (the previous commit on
+## main, or the merge-base with main on a branch: scripts/buf-breaking.sh).
 lint: buf
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(TOOLS)/node_modules/.bin/buf lint
+	bash scripts/buf-breaking.sh
 
 ## make stubs: Python and TypeScript client stubs from proto/ into gen/python and gen/ts (git-ignored; tools from
 ## PyPI and npm into .tools/); examples/python/walkthrough.py uses them.
 stubs:
 	bash scripts/stubs.sh
+
+## make web: the gRPC-Web example page (examples/web) bundled with esbuild from npm into examples/web/dist
+## (git-ignored), from the TypeScript stubs of make stubs.
+web:
+	bash scripts/web.sh
 
 buf:
 	@test -x $(TOOLS)/node_modules/.bin/buf || npm install --prefix $(TOOLS) --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The Python example client end to end (scripts/test.sh runs it last): starts `trappan serve all` on a fresh
+# The example clients end to end (scripts/test.sh runs it last): starts `trappan serve all` on a fresh
 # temporary data directory (SQLite), waits until every service's gRPC health is SERVING (a bounded poll),
-# generates the stubs (`make stubs`) and runs examples/python/walkthrough.py against the suite. The suite is
-# always stopped and the directory removed. The default ports 50051–50054 are used when all four are free,
-# otherwise four free ports, given to the suite as TRAPPAN__<SVC>__PORT.
+# generates the stubs (`make stubs`), bundles the web page (`make web`), runs examples/web/check.py, which
+# loads the page in headless Chromium from a free port whose origin the suite allows
+# (server.cors_allowed_origins) and checks that it shows a household's history as bistand answers it, and then
+# examples/python/walkthrough.py against the same suite. The suite is always stopped and the directory removed. The
+# default ports 50051–50054 are used when all four are free, otherwise four free ports, given to the suite
+# as TRAPPAN__<SVC>__PORT.
 #   TRAPPAN_BIN   the binary to use (default: build target/debug/trappan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +19,16 @@ TRAPPAN_BIN=$(realpath "$TRAPPAN_BIN")
 export TRAPPAN_BIN
 
 make --no-print-directory stubs
+make --no-print-directory web
 PY=.tools/py/bin/python
+free_port() {
+  "$PY" -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+'
+}
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORTS=(50051 50052 50053 50054)
@@ -46,6 +58,9 @@ export TRAPPAN__PEERS__UNGSAM_URL="http://127.0.0.1:${PORTS[2]}"
 export TRAPPAN__RAPPORT__SUPPRESSION_THRESHOLD=1
 export TRAPPAN__SERVER__SHUTDOWN_GRACE_SECS=5
 export TRAPPAN__TELEMETRY__LOG_FORMAT=json
+# The web page's origin, and only it, may call the suite from a browser.
+WEB_PORT=$(free_port)
+export TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS="http://127.0.0.1:$WEB_PORT"
 
 SUITE_PID=
 stop() {
@@ -98,5 +113,7 @@ for port in ports:
             time.sleep(0.25)
 PY
 
+"$PY" examples/web/check.py --trappan "$TRAPPAN_BIN" --bistand-port "${PORTS[0]}" --web-port "$WEB_PORT"
+echo "example-client: the web page passed"
 "$PY" examples/python/walkthrough.py --trappan "$TRAPPAN_BIN"
 echo "example-client: the Python walkthrough passed"

@@ -29,5 +29,8 @@ fi
 cargo build --bin trappan
 cargo test --workspace --all-targets
 TRAPPAN_BIN=target/debug/trappan bash tests/k8s/check.sh
-# The Python example client against a suite of its own (make stubs, then examples/python/walkthrough.py).
+# The contract guard guards: buf breaking fails on a removed v1 field and passes a new versioned package.
+bash tests/buf/check.sh
+# The example clients against a suite of their own: make stubs and make web, then the web page (examples/web) in
+# headless Chromium over gRPC-Web and examples/python/walkthrough.py.
 TRAPPAN_BIN=target/debug/trappan bash scripts/example-client.sh

@@ -5,6 +5,7 @@
 //! - `common`: the harness (spawn a suite, authenticated clients, backends, bounded waits on observable state).
 //! - `auth`: every RPC's authentication and role policy, enumerated from the descriptors; the audit chain.
 //! - `audit`: the dataskyddsombud's review and verification of the audit log through the gRPC API.
+//! - `grpc_web`: gRPC-Web beside gRPC on every port; CORS only for configured origins.
 //! - `lifecycle`: health follows the store; SIGTERM drains in-flight calls.
 //! - `telemetry`: one trace across services.
 //! - `tls`: the suite over mutual TLS: certificates for services, tokens for people, renewal, probes.
@@ -20,6 +21,7 @@ mod common;
 mod cross_service;
 mod demo;
 mod gallring;
+mod grpc_web;
 mod insatser;
 mod lifecycle;
 mod rapport;

@@ -157,7 +157,8 @@ pub struct RiksnormSettings {
 pub struct ServerSettings {
     /// The address to listen on; `0.0.0.0` in a container.
     pub listen_host: String,
-    /// A call that takes longer is cancelled with DEADLINE_EXCEEDED, so stuck calls do not pile up.
+    /// A call that takes longer (or longer than the client's `grpc-timeout`, when shorter) is ended with
+    /// CANCELLED (`Timeout expired`, tonic's answer), so stuck calls do not pile up.
     pub request_timeout_secs: u64,
     /// Calls beyond this many in flight are shed with RESOURCE_EXHAUSTED instead of queueing.
     pub max_concurrent_requests: usize,
@@ -169,6 +170,11 @@ pub struct ServerSettings {
     /// TLS; unset, health is answered on the service's own port only.
     #[serde(default)]
     pub health_port: Option<u16>,
+    /// The browser origins (`https://host[:port]`) whose pages may call the services over gRPC-Web, each
+    /// deployment its own front ends. Empty (the default): no CORS headers at all, so a browser lets no page
+    /// of another origin call, and nothing is open until a deployment names its front end.
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Settings every service has.
@@ -332,6 +338,7 @@ impl Default for Settings {
                 max_message_bytes: 4 * 1024 * 1024,
                 shutdown_grace_secs: 20,
                 health_port: None,
+                cors_allowed_origins: Vec::new(),
             },
             bistand: service(ServiceKind::Bistand),
             insatser: service(ServiceKind::Insatser),
@@ -406,12 +413,16 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("rapport.kommuner")
                 .with_list_parse_key("auth.issuers")
+                .with_list_parse_key("server.cors_allowed_origins")
                 .try_parsing(true)
                 .source(Some(env_map)),
         );
         let mut settings: Settings =
             builder.build().and_then(|c| c.try_deserialize()).map_err(|e| ConfigError(e.to_string()))?;
         settings.peers_follow_tls();
+        // The list parser reads an empty variable (`TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS=`, as a manifest writes
+        // "none") as one empty entry; an empty entry names no origin.
+        settings.server.cors_allowed_origins.retain(|origin| !origin.is_empty());
         settings.validate(pg_sslmode.as_deref())?;
         Ok(settings)
     }
@@ -461,6 +472,16 @@ impl Settings {
                     "must carry sslmode=verify-full when environment = \"production\": the connection carries \
                      identity numbers and case data, so it is encrypted and the server's certificate and host name \
                      are checked",
+                );
+            }
+        }
+        for origin in &self.server.cors_allowed_origins {
+            if !is_origin(origin) {
+                return fail(
+                    "server.cors_allowed_origins",
+                    "each entry must be an origin, scheme://host[:port] with http or https and no path, such as \
+                     https://handlaggning.markaryd.se; `*` is refused because a page of any site could then call \
+                     with a token it holds",
                 );
             }
         }
@@ -627,6 +648,20 @@ impl Settings {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.server.shutdown_grace_secs)
     }
+}
+
+/// Whether `value` is exactly what a browser sends as its `Origin` header (`scheme://host[:port]`, lower-case,
+/// no path or trailing slash): CORS compares origins byte for byte, so anything else would match no page and
+/// leave a deployment wondering why its front end is refused.
+fn is_origin(value: &str) -> bool {
+    let Ok(url) = url::Url::parse(value) else { return false };
+    matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.origin().ascii_serialization() == value
 }
 
 /// Whether a PostgreSQL connection will be encrypted to a server whose certificate and host name are verified
@@ -814,6 +849,30 @@ mod tests {
         assert_eq!(settings.environment, Environment::Development);
         assert_eq!(settings.auth.leeway_secs, 30);
         assert_eq!(settings.auth.max_token_lifetime_secs, 43_200);
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list_of_exact_origins_and_none_by_default() {
+        let settings = Settings::load_from(None, env(&[])).expect("defaults");
+        assert!(settings.server.cors_allowed_origins.is_empty(), "nothing is open by default");
+        let settings = Settings::load_from(None, env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", "")])).expect("empty");
+        assert!(settings.server.cors_allowed_origins.is_empty(), "an empty variable names no origin");
+        let settings = Settings::load_from(
+            None,
+            env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", "https://handlaggning.markaryd.se,http://127.0.0.1:8080")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            settings.server.cors_allowed_origins,
+            vec!["https://handlaggning.markaryd.se", "http://127.0.0.1:8080"]
+        );
+        for origin in
+            ["*", "https://handlaggning.markaryd.se/", "https://x.se/app", "HTTPS://X.SE", "ftp://x.se", "x.se"]
+        {
+            let err =
+                Settings::load_from(None, env(&[("TRAPPAN__SERVER__CORS_ALLOWED_ORIGINS", origin)])).expect_err(origin);
+            assert!(err.to_string().contains("`server.cors_allowed_origins`"), "{origin}: {err}");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! A service describes itself with [`ServiceDefinition`]; [`serve`] does the rest: health
 //! (`grpc.health.v1`, NOT_SERVING until the store is reachable and migrated, NOT_SERVING again while
 //! draining), reflection (v1 and v1alpha), the audit-log review (`trappan.audit.v1.AuditService`), authentication, telemetry, load shedding, a request timeout,
-//! a maximum message size, and a graceful shutdown that lets in-flight calls finish.
+//! a maximum message size, gRPC-Web beside plain gRPC on the same port (with CORS for the configured origins
+//! only), and a graceful shutdown that lets in-flight calls finish.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -148,6 +149,12 @@ async fn run_server(
     grpc_name: &'static str,
 ) -> anyhow::Result<()> {
     let layers = tower::ServiceBuilder::new()
+        // Outermost, so a browser's preflight is answered before anything else sees it; absent when no origin
+        // is configured, so a deployment that names none sends no CORS headers and no page elsewhere may call.
+        .option_layer(cors_layer(&settings.server.cors_allowed_origins)?)
+        // A browser speaks gRPC-Web over HTTP/1.1 or HTTP/2; translated here, everything inside (telemetry,
+        // load shedding, authentication, the services) sees plain gRPC. Plain gRPC passes through untouched.
+        .layer(tonic_web::GrpcWebLayer::new())
         .layer(TelemetryLayer)
         .layer(LoadShedLayer::new(settings.server.max_concurrent_requests))
         .layer(auth)
@@ -163,6 +170,8 @@ async fn run_server(
         let _ = drain_started_tx.send(());
     };
     let server = tonic::transport::Server::builder()
+        // gRPC-Web from a browser over plaintext arrives as HTTP/1.1 (browsers speak HTTP/2 only over TLS).
+        .accept_http1(true)
         .timeout(settings.request_timeout())
         .layer(layers)
         .add_routes(routes.routes())
@@ -181,6 +190,45 @@ async fn run_server(
             }
         }
     }
+}
+
+/// The request headers a gRPC-Web client sends beside the message: protobuf-ts's and grpc-web's transports
+/// send `x-grpc-web`, `content-type` and `x-user-agent`, a deadline as `grpc-timeout`, the bearer token as
+/// `authorization`.
+const GRPC_WEB_REQUEST_HEADERS: [&str; 5] =
+    ["x-grpc-web", "content-type", "authorization", "x-user-agent", "grpc-timeout"];
+
+/// The response headers a page may read: a call's outcome, including the google.rpc details (field
+/// violations, precondition failures) that `docs/api.md` describes. gRPC-Web sends them as headers when a call
+/// fails before any message.
+const GRPC_WEB_RESPONSE_HEADERS: [&str; 3] = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+
+/// How long a browser may remember a preflight's answer, so a page does not preflight every call.
+const CORS_MAX_AGE: Duration = Duration::from_secs(10 * 60);
+
+/// CORS for gRPC-Web from the configured origins (`server.cors_allowed_origins`), or none when none is
+/// configured. Only POST, the one method gRPC-Web uses; no credentials, as the token travels in
+/// `authorization`, never in a cookie.
+fn cors_layer(origins: &[String]) -> anyhow::Result<Option<tower_http::cors::CorsLayer>> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|origin| http::HeaderValue::from_str(origin))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| anyhow::anyhow!("`server.cors_allowed_origins`: an origin is not a valid header value"))?;
+    let request_headers = GRPC_WEB_REQUEST_HEADERS.map(http::HeaderName::from_static);
+    let response_headers = GRPC_WEB_RESPONSE_HEADERS.map(http::HeaderName::from_static);
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([http::Method::POST])
+            .allow_headers(request_headers)
+            .expose_headers(response_headers)
+            .max_age(CORS_MAX_AGE),
+    ))
 }
 
 /// Health alone, in plaintext, for the kubelet's gRPC probes (which speak no TLS) when the service port
