@@ -179,8 +179,9 @@ async fn dry_run_lists_and_real_run_erases_sparing_research_births(backend: Back
     assert_eq!(count_rows(&db, "outbound_delivery").await, 0, "and its delivery");
     let erased = |kind: &str| {
         format!(
-            "audit_log WHERE outcome = 'erased' AND subject_kind = '{kind}' AND actor = 'tester' \
-             AND rpc = '/trappan.bistand.v1.BistandService/RunGallring'"
+            "audit_log WHERE outcome = 'erased' AND subject_kind = '{kind}' AND actor = '{}' \
+             AND rpc = '/trappan.bistand.v1.BistandService/RunGallring'",
+            Workload::Gallring.subject()
         )
     };
     assert_eq!(count_rows(&db, &erased("household_member")).await, 1, "each erasure is audited");
