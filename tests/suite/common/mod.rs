@@ -85,6 +85,8 @@ impl TestSuite {
         settings.peers.bistand_url = format!("http://{}", addresses[&ServiceKind::Bistand]);
         settings.peers.insatser_url = format!("http://{}", addresses[&ServiceKind::Insatser]);
         settings.peers.ungsam_url = format!("http://{}", addresses[&ServiceKind::Ungsam]);
+        // Commands that reach rapport through the settings (the demo's unemployment import) find this one.
+        settings.rapport.port = addresses[&ServiceKind::Rapport].port();
         adjust(&mut settings);
         let settings = Arc::new(settings);
         let signer = TokenSigner::dev(&settings).expect("dev signer");
