@@ -9,6 +9,7 @@ use super::change::{change_basis_points, div_round_half_away};
 use super::period::YearMonth;
 use super::suppression::Figure;
 use super::unemployment::UnemploymentGroup;
+use trappan_platform::auth::Role;
 
 /// Everything the management report shows. Monthly series run January–December
 /// of the report year; `None` means no figure (e.g. a month not yet reached).
@@ -138,8 +139,8 @@ pub struct ActionList {
     pub rpc: &'static str,
     /// The request that selects the list, as JSON (grpcurl's `-d`).
     pub request: &'static str,
-    /// The roles allowed to call it, in Swedish.
-    pub roles: &'static str,
+    /// The roles the method's policy admits (checked against the policies in the test suite).
+    pub roles: &'static [Role],
 }
 
 /// The lists the report points to, in the order of its figures.
@@ -148,19 +149,19 @@ pub const ACTION_LISTS: [ActionList; 3] = [
         label: "Uppföljningar som passerat sitt datum (deltagare, även hushåll remitterade från ekonomiskt bistånd)",
         rpc: "trappan.insatser.v1.InsatserService/ListFollowUps",
         request: "{\"only_overdue\": true}",
-        roles: "arbetsmarknadskoordinator, enhetschef",
+        roles: &[Role::Arbetsmarknadskoordinator, Role::Enhetschef],
     },
     ActionList {
         label: "Aktiva deltagare utan planering",
         rpc: "trappan.insatser.v1.InsatserService/ListParticipants",
         request: "{\"status\": \"PARTICIPANT_STATUS_ACTIVE\", \"without_plan\": true}",
-        roles: "arbetsmarknadskoordinator, enhetschef",
+        roles: &[Role::Arbetsmarknadskoordinator, Role::Enhetschef],
     },
     ActionList {
         label: "Unga som ännu inte nåtts",
         rpc: "trappan.ungsam.v1.UngsamService/ListYoungPeople",
         request: "{\"not_yet_contacted\": true}",
-        roles: "ungdomscoach, enhetschef",
+        roles: &[Role::Ungdomscoach, Role::Enhetschef],
     },
 ];
 
@@ -816,7 +817,7 @@ pub fn render_management_report(r: &ManagementReport) -> String {
             escape_html(list.label),
             escape_html(list.rpc),
             escape_html(list.request),
-            escape_html(list.roles)
+            escape_html(&list.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "))
         );
     }
     out.push_str("</ul></section>");
