@@ -204,6 +204,7 @@ impl RapportApi {
                 paid_to_date_ore: paid_by_month.iter().take(month.month as usize).sum(),
                 forecast_ore: budget.as_ref().map_or(0, |b| b.forecast_ore),
             };
+        let this_slot = (month.month - 1) as usize;
         let code = KommunCode::parse(kommun);
         let unemployment = match code {
             Some(code) => self.unemployment_section(kommun, code, month).await?,
@@ -225,8 +226,9 @@ impl RapportApi {
             households_by_month,
             households_by_month_year_earlier,
             paid_by_month_ore: paid,
-            exits_work_or_studies: self.labour_market_figures(kommun, period).await?.work_or_studies,
-            exits_work_or_studies_year_earlier: self.labour_market_figures(kommun, before).await?.work_or_studies,
+            // The month's own slots of the two series, filled in the loop above.
+            exits_work_or_studies: exits_by_month[this_slot].unwrap_or(Figure::Suppressed),
+            exits_work_or_studies_year_earlier: exits_by_month_year_earlier[this_slot].unwrap_or(Figure::Suppressed),
             exits_work_or_studies_by_month: exits_by_month,
             exits_work_or_studies_by_month_year_earlier: exits_by_month_year_earlier,
             ungsam: domain::Coverage { identified: ungsam.identified, reached: ungsam.reached },
