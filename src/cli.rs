@@ -267,8 +267,7 @@ async fn report(
     let kommun = Kommun::parse(kommun).ok_or_else(|| anyhow::anyhow!("kommun must be 4 digits"))?;
     let month = trappan_rapport::domain::YearMonth::parse(month)
         .ok_or_else(|| anyhow::anyhow!("month must be YYYY-MM, for example 2020-08"))?;
-    let url =
-        rapport_url.unwrap_or_else(|| format!("http://{}:{}", settings.server.listen_host, settings.rapport.port));
+    let url = rapport_url.unwrap_or_else(|| crate::suite::local_url(settings, ServiceKind::Rapport));
     let caller = Caller { subject: "trappan-report".into(), role: Role::Enhetschef, kommun, unit: String::new() };
     let token = TokenSigner::dev(&with_suite_dev_key(settings)?)?.sign(&caller, Duration::from_secs(300))?;
     let mut request = tonic::Request::new(GetManagementReportRequest {

@@ -22,6 +22,11 @@ pub async fn serve_service(
     }
 }
 
+/// The URL a command on this machine reaches `kind` at, as the suite's settings place it.
+pub fn local_url(settings: &Settings, kind: ServiceKind) -> String {
+    format!("http://{}:{}", settings.server.listen_host, settings.port(kind))
+}
+
 /// Runs the migrations of `kind` against its configured store.
 pub async fn migrate_service(kind: ServiceKind, settings: &Settings) -> anyhow::Result<()> {
     use trappan_platform::server::migrate;

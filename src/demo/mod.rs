@@ -4,11 +4,13 @@
 //!
 //! # Layout
 //! One module per service, seeded in the order the units work: bistand's households, decisions and
-//! referrals first, then insatser's plans for the referred, then Ungsam's outreach.
+//! referrals first, then insatser's plans for the referred, then Ungsam's outreach; last, the public
+//! unemployment series rapport compares the municipality with.
 
 mod bistand;
 pub mod history;
 mod insatser;
+pub mod unemployment;
 mod ungsam;
 
 use std::time::Duration;
@@ -56,6 +58,7 @@ pub async fn seed(settings: &Settings) -> anyhow::Result<()> {
     bistand::seed(settings, &staff).await?;
     insatser::seed(settings, &staff).await?;
     ungsam::seed(settings, &staff).await?;
+    unemployment::seed(settings, &staff).await?;
     Ok(())
 }
 

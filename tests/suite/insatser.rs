@@ -897,3 +897,49 @@ async fn interventions_end_once_and_weeks_count_as_one_occasion(suite: TestSuite
     suite
 }
 backend_tests!(interventions_end_once_and_weeks_count_as_one_occasion);
+
+/// The management report's list "active participants without a plan": ListParticipants with without_plan, for the
+/// caller's municipality only, for the unit's roles only, each participant read audited.
+async fn participants_without_a_plan_are_listed_for_the_unit_and_audited(suite: TestSuite) -> TestSuite {
+    let planned = register(&suite, KOMMUN, 61, None).await;
+    create_plan(&suite, &planned.participant_id).await;
+    let waiting = register(&suite, KOMMUN, 62, None).await;
+    register(&suite, OTHER_KOMMUN, 63, None).await;
+    let request = insatser::ListParticipantsRequest {
+        status: insatser::ParticipantStatus::Active as i32,
+        without_plan: true,
+        ..Default::default()
+    };
+    let listed = suite
+        .insatser(Role::Enhetschef, KOMMUN)
+        .list_participants(request.clone())
+        .await
+        .expect("the unit's manager lists them")
+        .into_inner()
+        .participants;
+    let ids: Vec<&str> = listed.iter().map(|p| p.participant_id.as_str()).collect();
+    assert_eq!(ids, [waiting.participant_id.as_str()], "only this municipality's participant without a plan");
+    assert!(listed[0].responsible_coordinator.is_empty());
+    let db = suite.database(ServiceKind::Insatser).await;
+    let audited = format!(
+        "audit_log WHERE rpc = '/trappan.insatser.v1.InsatserService/ListParticipants' AND subject_ref = '{}' \
+         AND outcome = 'read' AND role = 'enhetschef'",
+        waiting.participant_id
+    );
+    assert_eq!(count_rows(&db, &audited).await, 1, "the read is audited");
+
+    let both = suite
+        .insatser(Role::Arbetsmarknadskoordinator, KOMMUN)
+        .list_participants(insatser::ListParticipantsRequest { only_mine: true, ..request.clone() })
+        .await
+        .expect_err("mine and without a plan exclude each other");
+    assert_eq!(both.code(), Code::InvalidArgument);
+    let other_unit = suite
+        .insatser(Role::Socialsekreterare, KOMMUN)
+        .list_participants(request)
+        .await
+        .expect_err("another unit's role");
+    assert_eq!(other_unit.code(), Code::PermissionDenied);
+    suite
+}
+backend_tests!(participants_without_a_plan_are_listed_for_the_unit_and_audited);

@@ -257,7 +257,11 @@ impl InsatserService for InsatserApi {
             Ok(api::ParticipantStatus::Unspecified) => None,
             Err(_) => return Err(ServiceError::invalid("status", "is not a participant status").into()),
         };
-        let filter = ParticipantFilter { exited, only_mine: body.only_mine };
+        if body.only_mine && body.without_plan {
+            // The caller is a participant's coordinator only through a plan, so the two filters exclude each other.
+            return Err(ServiceError::invalid("without_plan", "cannot be combined with only_mine").into());
+        }
+        let filter = ParticipantFilter { exited, only_mine: body.only_mine, without_plan: body.without_plan };
         let (rows, next) = store::list_participants(self.context.store.db()?, &context, filter, page).await?;
         Ok(Response::new(api::ListParticipantsResponse {
             participants: rows.into_iter().map(to_api_participant).collect(),

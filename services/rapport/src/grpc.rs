@@ -167,32 +167,52 @@ impl RapportApi {
         let now = self.bistand_figures(kommun, period).await?;
         let then = self.bistand_figures(kommun, before).await?;
         let (paid_by_month, budget) = self.budget(kommun, month.year, month.month).await?;
+        let (paid_by_month_year_earlier, budget_year_earlier) =
+            self.budget(kommun, month.year - 1, month.month).await?;
         let mut households_by_month = [None; 12];
         let mut households_by_month_year_earlier = [None; 12];
         let mut exits_by_month = [None; 12];
+        let mut exits_by_month_year_earlier = [None; 12];
         for m in 1..=12u32 {
             let slot = (m - 1) as usize;
             if let Some(previous) = YearMonth::new(month.year - 1, m) {
                 households_by_month_year_earlier[slot] =
                     Some(self.bistand_figures(kommun, Period::Month(previous)).await?.granted_households);
+                exits_by_month_year_earlier[slot] =
+                    Some(self.labour_market_figures(kommun, Period::Month(previous)).await?.work_or_studies);
             }
             if m <= month.month
                 && let Some(current) = YearMonth::new(month.year, m)
             {
                 households_by_month[slot] =
                     Some(self.bistand_figures(kommun, Period::Month(current)).await?.granted_households);
-                let labour = self.labour_market_figures(kommun, Period::Month(current)).await?;
-                exits_by_month[slot] = Some(labour.work_or_studies);
+                exits_by_month[slot] =
+                    Some(self.labour_market_figures(kommun, Period::Month(current)).await?.work_or_studies);
             }
         }
-        let ungsam = self.ungsam_figures(kommun, Period::Year(month.year)).await?;
+        let month_year_earlier =
+            month.year_earlier().ok_or_else(|| ServiceError::invalid("month", "the month has no year before it"))?;
+        let ungsam = self.ungsam_year_to_date(kommun, month).await?;
+        let ungsam_year_earlier = self.ungsam_year_to_date(kommun, month_year_earlier).await?;
         let mut paid = [None; 12];
         for (slot, value) in paid_by_month.iter().enumerate().take(month.month as usize) {
             paid[slot] = Some(*value);
         }
+        let position =
+            |paid_by_month: &[i64; 12], budget: &Option<facts::bistand_budget::Model>| domain::BudgetPosition {
+                budget_ore: budget.as_ref().map_or(0, |b| b.allocated_ore),
+                paid_to_date_ore: paid_by_month.iter().take(month.month as usize).sum(),
+                forecast_ore: budget.as_ref().map_or(0, |b| b.forecast_ore),
+            };
+        let this_slot = (month.month - 1) as usize;
+        let code = KommunCode::parse(kommun);
+        let unemployment = match code {
+            Some(code) => self.unemployment_section(kommun, code, month).await?,
+            None => domain::UnemploymentSection::default(),
+        };
         let report = domain::ManagementReport {
             kommun_code: kommun.to_string(),
-            kommun_name: KommunCode::parse(kommun).and_then(domain::region::kommun_name).unwrap_or(kommun).to_string(),
+            kommun_name: code.and_then(domain::region::kommun_name).unwrap_or(kommun).to_string(),
             month,
             suppression_threshold: self.threshold(),
             households: now.granted_households,
@@ -200,18 +220,136 @@ impl RapportApi {
             children: now.children,
             children_year_earlier: then.children,
             paid_this_month_ore: now.paid_ore,
-            budget_ore: budget.as_ref().map_or(0, |b| b.allocated_ore),
-            paid_to_date_ore: paid_by_month.iter().take(month.month as usize).sum(),
-            forecast_ore: budget.as_ref().map_or(0, |b| b.forecast_ore),
+            paid_this_month_year_earlier_ore: then.paid_ore,
+            budget: position(&paid_by_month, &budget),
+            budget_year_earlier: position(&paid_by_month_year_earlier, &budget_year_earlier),
             households_by_month,
             households_by_month_year_earlier,
             paid_by_month_ore: paid,
+            // The month's own slots of the two series, filled in the loop above.
+            exits_work_or_studies: exits_by_month[this_slot].unwrap_or(Figure::Suppressed),
+            exits_work_or_studies_year_earlier: exits_by_month_year_earlier[this_slot].unwrap_or(Figure::Suppressed),
             exits_work_or_studies_by_month: exits_by_month,
-            ungsam_identified: ungsam.identified,
-            ungsam_reached: ungsam.reached,
+            exits_work_or_studies_by_month_year_earlier: exits_by_month_year_earlier,
+            ungsam: domain::Coverage { identified: ungsam.identified, reached: ungsam.reached },
+            ungsam_year_earlier: domain::Coverage {
+                identified: ungsam_year_earlier.identified,
+                reached: ungsam_year_earlier.reached,
+            },
+            unemployment,
         };
         Ok(domain::render_management_report(&report))
     }
+
+    /// Ungsam's figures from 1 January to the end of `month`: the coverage so far this year, so that a report
+    /// made later does not count the young people identified after its month.
+    async fn ungsam_year_to_date(
+        &self,
+        kommun: &str,
+        month: YearMonth,
+    ) -> Result<figures::UngsamFigures, ServiceError> {
+        let january = YearMonth::new(month.year, 1).ok_or_else(|| ServiceError::invalid("month", "out of range"))?;
+        let (from, _) = dates(Period::Month(january))?;
+        let (_, to) = dates(Period::Month(month))?;
+        reports::ungsam_between(self.context.store.db()?, kommun, (from, to), self.threshold()).await
+    }
+
+    /// The three groups' unemployment beside the county and the nation, and the county's municipalities ranked
+    /// by the change of their share for all, as `GetUnemploymentComparison` answers them.
+    async fn unemployment_section(
+        &self,
+        importer: &str,
+        kommun: KommunCode,
+        month: YearMonth,
+    ) -> Result<domain::UnemploymentSection, ServiceError> {
+        let county = kommun.county();
+        let mut section = domain::UnemploymentSection {
+            county_name: domain::region::county_name(county).map_or_else(|| format!("län {county}"), str::to_string),
+            ..Default::default()
+        };
+        for group in [UnemploymentGroup::All, UnemploymentGroup::Age18To24, UnemploymentGroup::ForeignBorn] {
+            let comparison = self.unemployment_comparison(importer, kommun, month, group, "").await?;
+            let shares = |region: Region| domain::RegionShares {
+                now_bp: find_row(&comparison.rows, region, Some(month), &comparison.series).and_then(|r| r.share_bp),
+                year_earlier_bp: find_row(&comparison.rows, region, month.year_earlier(), &comparison.series)
+                    .and_then(|r| r.share_bp),
+            };
+            if group == UnemploymentGroup::All {
+                section.ranking = comparison
+                    .ranking
+                    .iter()
+                    .map(|rank| domain::RankedKommun {
+                        name: domain::region::kommun_name(rank.kommun)
+                            .map_or_else(|| rank.kommun.to_string(), str::to_string),
+                        change_bp: rank.change,
+                        rank: rank.rank,
+                        own: rank.kommun == kommun,
+                    })
+                    .collect();
+            }
+            section.groups.push(domain::GroupUnemployment {
+                group,
+                municipality: shares(Region::Municipality(kommun)),
+                county: shares(Region::County(county)),
+                nation: shares(Region::Nation),
+                series: comparison.series,
+            });
+        }
+        Ok(section)
+    }
+
+    /// `importer`'s figures of one group for `month` and a year earlier in one series (`series`, or when empty
+    /// the series of the municipality's figure for the month), and `kommun`'s county ranked by change of share.
+    async fn unemployment_comparison(
+        &self,
+        importer: &str,
+        kommun: KommunCode,
+        month: YearMonth,
+        group: UnemploymentGroup,
+        series: &str,
+    ) -> Result<Comparison, ServiceError> {
+        let county: CountyCode = kommun.county();
+        let mut keys = vec![figures::key(month)];
+        keys.extend(month.year_earlier().map(figures::key));
+        let stored = queries::unemployment(self.context.store.db()?, importer, group.code(), &keys).await?;
+        let rows: Vec<domain::UnemploymentRow> = stored.iter().filter_map(|r| to_row(r, group)).collect();
+        let series = if series.is_empty() {
+            rows.iter()
+                .find(|r| r.region == Region::Municipality(kommun) && r.month == month)
+                .or_else(|| rows.iter().find(|r| r.month == month))
+                .map(|r| r.series.clone())
+                .unwrap_or_default()
+        } else {
+            series.to_string()
+        };
+        let mut kommuner: Vec<KommunCode> = rows
+            .iter()
+            .filter_map(|r| match r.region {
+                Region::Municipality(k) if k.county() == county => Some(k),
+                _ => None,
+            })
+            .collect();
+        kommuner.extend(domain::region::kommuner_in(county).unwrap_or_default().iter().map(|k| k.code));
+        let ranking = rank_county_municipalities(&rows, county, &kommuner, month, group, &series, RankBy::ShareChange);
+        Ok(Comparison { series, rows, ranking })
+    }
+}
+
+/// One group's imported figures for a month and a year earlier, the series compared, and the county's ranking.
+struct Comparison {
+    series: String,
+    rows: Vec<domain::UnemploymentRow>,
+    ranking: Vec<domain::MunicipalityRank>,
+}
+
+/// The figure of `region` for `month` in `series`.
+fn find_row<'a>(
+    rows: &'a [domain::UnemploymentRow],
+    region: Region,
+    month: Option<YearMonth>,
+    series: &str,
+) -> Option<&'a domain::UnemploymentRow> {
+    rows.iter().find(|r| r.region == region && Some(r.month) == month && r.series == series)
 }
 
 fn bistand_message(f: &figures::BistandFigures) -> api::BistandFigures {
@@ -302,10 +440,8 @@ fn region_unemployment(
     series: &str,
     threshold: u64,
 ) -> api::RegionUnemployment {
-    let find =
-        |m: Option<YearMonth>| rows.iter().find(|r| r.region == region && Some(r.month) == m && r.series == series);
-    let now = find(Some(month));
-    let then = find(month.year_earlier());
+    let now = find_row(rows, region, Some(month), series);
+    let then = find_row(rows, region, month.year_earlier(), series);
     let count = |r: Option<&domain::UnemploymentRow>| match r.map(|r| r.registered_unemployed) {
         Some(Figure::Shown(v)) => Figure::from_count(v, threshold),
         _ => Figure::Suppressed,
@@ -532,30 +668,11 @@ impl RapportService for RapportApi {
         let group = group_of(message.group)?;
         let kommun = KommunCode::parse(context.caller.kommun.as_str())
             .ok_or_else(|| ServiceError::FailedPrecondition("the caller's municipality has no region code".into()))?;
-        let county: CountyCode = kommun.county();
-        let mut keys = vec![figures::key(month)];
-        keys.extend(month.year_earlier().map(figures::key));
-        let stored = queries::unemployment(self.context.store.db()?, context.kommun(), group.code(), &keys).await?;
-        let rows: Vec<domain::UnemploymentRow> = stored.iter().filter_map(|r| to_row(r, group)).collect();
-        let series = if message.series.is_empty() {
-            rows.iter()
-                .find(|r| r.region == Region::Municipality(kommun) && r.month == month)
-                .or_else(|| rows.iter().find(|r| r.month == month))
-                .map(|r| r.series.clone())
-                .unwrap_or_default()
-        } else {
-            message.series.clone()
-        };
-        let mut kommuner: Vec<KommunCode> = rows
-            .iter()
-            .filter_map(|r| match r.region {
-                Region::Municipality(k) if k.county() == county => Some(k),
-                _ => None,
-            })
-            .collect();
-        kommuner.extend(domain::region::kommuner_in(county).unwrap_or_default().iter().map(|k| k.code));
+        let county = kommun.county();
+        let Comparison { series, rows, ranking } =
+            self.unemployment_comparison(context.kommun(), kommun, month, group, &message.series).await?;
         let threshold = self.threshold();
-        let ranking = rank_county_municipalities(&rows, county, &kommuner, month, group, &series, RankBy::ShareChange)
+        let ranking = ranking
             .into_iter()
             .map(|rank| api::RankedMunicipality {
                 kommun: format!("{:04}", rank.kommun.value()),

@@ -47,7 +47,17 @@ pub async fn ungsam(
     period: Period,
     threshold: u64,
 ) -> ServiceResult<figures::UngsamFigures> {
-    let (from, to) = dates(period)?;
+    ungsam_between(db, kommun, dates(period)?, threshold).await
+}
+
+/// Ungsam's figures of `kommun` for the days `from..=to`, for periods that are not a calendar month or year (the
+/// management report's year to date).
+pub async fn ungsam_between(
+    db: &DatabaseConnection,
+    kommun: &str,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    threshold: u64,
+) -> ServiceResult<figures::UngsamFigures> {
     let people = queries::young_people(db, kommun, from, to).await?;
     let events = queries::ungsam_events(db, kommun, to).await?;
     Ok(figures::ungsam((from, to), &people, &events, threshold))

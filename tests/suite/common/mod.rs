@@ -109,6 +109,8 @@ impl TestSuite {
         settings.peers.bistand_url = format!("{scheme}://{}", addresses[&ServiceKind::Bistand]);
         settings.peers.insatser_url = format!("{scheme}://{}", addresses[&ServiceKind::Insatser]);
         settings.peers.ungsam_url = format!("{scheme}://{}", addresses[&ServiceKind::Ungsam]);
+        // Commands that reach rapport through the settings (the demo's unemployment import) find this one.
+        settings.rapport.port = addresses[&ServiceKind::Rapport].port();
         adjust(&mut settings);
         let tls = with_tls.then(|| {
             let pki = TestPki::new();

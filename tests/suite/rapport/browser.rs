@@ -1,6 +1,8 @@
 //! The management report in a real browser: `trappan report` fetches it from a running suite fed with events of
-//! all three feeds, and Debian's Chromium renders it headless with the network disabled. The screenshot must show
-//! the charts in their colours, and the DOM must hold the four charts.
+//! all three feeds and the demo's unemployment series, and Debian's Chromium renders it headless with the network
+//! disabled. The DOM must hold the headline figures before the five charts, the unemployment comparison and the
+//! lists behind the figures; the screenshot must show the charts in their colours; printed to PDF it is one A4
+//! page.
 
 use super::support as rapport_support;
 use crate::common;
@@ -50,77 +52,87 @@ async fn feed(feeder: &mut Feeder) {
                 .await;
         }
     }
-    feeder
-        .send(
-            Producer::Bistand,
-            bistand::BudgetStatusEvent {
-                year: 2020,
-                as_of: month(2020, 8),
-                allocated: money(500_000_000),
-                paid_to_date: money(240_000_000),
-                forecast: money(360_000_000),
-            },
-        )
-        .await;
+    for (year, forecast) in [(2019, 520_000_000), (2020, 360_000_000)] {
+        feeder
+            .send(
+                Producer::Bistand,
+                bistand::BudgetStatusEvent {
+                    year,
+                    as_of: month(year, 8),
+                    allocated: money(500_000_000),
+                    paid_to_date: money(240_000_000),
+                    forecast: money(forecast),
+                },
+            )
+            .await;
+    }
     let outcomes = [
         ExitOutcome::OrdinaryEmployment,
         ExitOutcome::SubsidisedEmployment,
         ExitOutcome::Studies,
         ExitOutcome::Interrupted,
     ];
-    for m in 1..=8 {
-        for (i, outcome) in outcomes.iter().cycle().take(20 + 4 * usize::try_from(m).unwrap_or(0)).enumerate() {
-            let id = format!("p{m}-{i}");
-            feeder
-                .send(
-                    Producer::Insatser,
-                    insatser::ParticipantRegisteredEvent {
-                        participant_id: id.clone(),
-                        registered_on: date(2019, 9, 1),
-                        ..Default::default()
-                    },
-                )
-                .await;
-            feeder
-                .send(
-                    Producer::Insatser,
-                    insatser::ParticipantExitedEvent {
-                        participant_id: id,
-                        outcome: *outcome as i32,
-                        exited_on: date(2020, m, 10),
-                        days_in_programme: 200,
-                        ..Default::default()
-                    },
-                )
-                .await;
+    // Exits to work or studies every month of 2020 and, fewer, of 2019, so both years' bars are drawn.
+    for (year, base, step) in [(2019, 20, 2), (2020, 24, 4)] {
+        for m in 1..=8 {
+            for (i, outcome) in outcomes.iter().cycle().take(base + step * usize::try_from(m).unwrap_or(0)).enumerate()
+            {
+                let id = format!("p{year}-{m}-{i}");
+                feeder
+                    .send(
+                        Producer::Insatser,
+                        insatser::ParticipantRegisteredEvent {
+                            participant_id: id.clone(),
+                            registered_on: date(2018, 9, 1),
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+                feeder
+                    .send(
+                        Producer::Insatser,
+                        insatser::ParticipantExitedEvent {
+                            participant_id: id,
+                            outcome: *outcome as i32,
+                            exited_on: date(year, m, 10),
+                            days_in_programme: 200,
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+            }
         }
     }
-    for y in 0..40 {
-        feeder
-            .send(
-                Producer::Ungsam,
-                ungsam::YoungPersonIdentifiedEvent {
-                    young_person_id: format!("y{y}"),
-                    age: 20,
-                    identified_on: date(2020, 3, 2),
-                    ..Default::default()
-                },
-            )
-            .await;
-        if y < 28 {
+    // Ungsam reached 28 of 40 this year and 10 of 20 in the same months the year before.
+    for (year, identified, reached) in [(2019, 20, 10), (2020, 40, 28)] {
+        for y in 0..identified {
+            let id = format!("y{year}-{y}");
             feeder
                 .send(
                     Producer::Ungsam,
-                    ungsam::ContactRecordedEvent {
-                        young_person_id: format!("y{y}"),
-                        contacted_on: date(2020, 3, 9),
-                        reached: true,
-                        first_reached: true,
-                        days_since_identified: 7,
-                        channel: "phone".into(),
+                    ungsam::YoungPersonIdentifiedEvent {
+                        young_person_id: id.clone(),
+                        age: 20,
+                        identified_on: date(year, 3, 2),
+                        ..Default::default()
                     },
                 )
                 .await;
+            if y < reached {
+                feeder
+                    .send(
+                        Producer::Ungsam,
+                        ungsam::ContactRecordedEvent {
+                            young_person_id: id,
+                            contacted_on: date(year, 3, 9),
+                            reached: true,
+                            first_reached: true,
+                            days_since_identified: 7,
+                            channel: "phone".into(),
+                        },
+                    )
+                    .await;
+            }
         }
     }
 }
@@ -163,6 +175,15 @@ async fn the_management_report_renders_its_charts_in_a_headless_browser(backend:
     let suite = TestSuite::spawn(backend).await;
     let mut feeder = Feeder::new(&suite, FED_KOMMUN).await;
     feed(&mut feeder).await;
+    let import = suite
+        .rapport(Role::Analytiker, FED_KOMMUN)
+        .import_unemployment_statistics(rapport::ImportUnemploymentStatisticsRequest {
+            csv: trappan::demo::unemployment::FILE.into(),
+        })
+        .await
+        .expect("the demo's series")
+        .into_inner();
+    assert!(import.rejects.is_empty());
     let dir = tempfile::tempdir().expect("tempdir");
     let page = dir.path().join("rapport-0765-2020-08.html");
     // Asynchronously: the suite serves rapport on this test's runtime while the command waits for it.
@@ -190,7 +211,8 @@ async fn the_management_report_renders_its_charts_in_a_headless_browser(backend:
 
     let url = format!("file://{}", page.display());
     let dom = chromium(&["--dump-dom", &url]);
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    // Chromium serialises the no-break spaces of Swedish numbers as `&nbsp;`.
+    let dom = String::from_utf8_lossy(&dom.stdout).replace("&nbsp;", "\u{a0}");
     for id in [
         "households-current",
         "households-previous",
@@ -202,6 +224,39 @@ async fn the_management_report_renders_its_charts_in_a_headless_browser(backend:
         assert!(dom.contains(&format!("id=\"{id}\"")), "the DOM holds {id}");
     }
     assert!(dom.matches("class=\"bar\"").count() >= 8, "one bar per month of exits to work or studies");
+    assert!(dom.matches("class=\"bar previous-bar\"").count() >= 8, "and one per month the year before");
+    // The headline figures come first, each against August 2019, then unemployment, then the charts.
+    let at = |needle: &str| dom.find(needle).unwrap_or_else(|| panic!("the DOM holds {needle}"));
+    assert!(at("id=\"key-figures\"") < at("id=\"unemployment-figures\""));
+    assert!(at("id=\"unemployment-figures\"") < at("id=\"chart-households\""));
+    assert!(dom.contains("<th>augusti 2020</th><th>augusti 2019</th><th>Förändring</th>"));
+    assert!(dom.contains("<tr id=\"kf-budget\"><td>Budget för året</td><td>5\u{a0}000\u{a0}000\u{a0}kr</td>"));
+    assert!(dom.contains("<td>Prognos mot budget</td><td>\u{2212}28,0\u{a0}%</td><td>4,0\u{a0}%</td>"));
+    for id in [
+        "kf-households",
+        "kf-children",
+        "kf-paid-month",
+        "kf-paid-to-date",
+        "kf-forecast",
+        "kf-exits",
+        "kf-ungsam",
+        "unemployment-all",
+        "unemployment-18-24",
+        "unemployment-foreign_born",
+        "chart-unemployment-ranking",
+        "ranking-own",
+        "ungsam-coverage-previous",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "the DOM holds {id}");
+    }
+    // Älmhult 6,1 % → 7,6 % in the demo's series; the county's municipalities ranked, Markaryd lowest.
+    assert!(dom.contains("<td>Alla</td><td>7,6\u{a0}%</td><td>6,1\u{a0}%</td><td>+1,5\u{a0}p.e.</td>"));
+    assert!(dom.contains("Älmhult har plats 6 av 8 i Kronobergs län"));
+    assert!(dom.contains("illustrativa siffror"), "the report says the figures are illustrative");
+    assert!(dom.contains("<td>70,0\u{a0}% (28 av 40)</td><td>50,0\u{a0}% (10 av 20)</td><td>+20,0\u{a0}p.e.</td>"));
+    for list in &trappan_rapport::domain::ACTION_LISTS {
+        assert!(dom.contains(list.rpc), "the report names {}", list.rpc);
+    }
 
     let shot = std::env::var_os("TRAPPAN_REPORT_SCREENSHOT")
         .map_or_else(|| dir.path().join("report.png"), std::path::PathBuf::from);
@@ -214,8 +269,21 @@ async fn the_management_report_renders_its_charts_in_a_headless_browser(backend:
     let [blue, grey, orange, green] = [&bands[0], &bands[1], &bands[2], &bands[3]];
     assert!(blue.iter().filter(|n| **n > 200).count() >= 2, "blue in the households and the exits charts: {blue:?}");
     assert!(grey.iter().sum::<usize>() > 200, "the year before is drawn: {grey:?}");
-    assert!(orange.iter().sum::<usize>() > 100, "the forecast is drawn: {orange:?}");
+    // The dashed forecast is thin beside the charts' other lines: tens of pixels in a chart two to a row.
+    assert!(orange.iter().sum::<usize>() > 40, "the forecast is drawn: {orange:?}");
     assert!(green.iter().filter(|n| **n > 200).count() >= 2, "the budget line and the Ungsam gauge: {green:?}");
+
+    // Print to PDF as a manager's browser would: the print stylesheet fits the report on one A4 page.
+    let pdf = dir.path().join("report.pdf");
+    let print = format!("--print-to-pdf={}", pdf.display());
+    let run = chromium(&[&print, "--no-pdf-header-footer", &url]);
+    let pdf =
+        std::fs::read(&pdf).unwrap_or_else(|_| panic!("chromium printed: {}", String::from_utf8_lossy(&run.stderr)));
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert_eq!(pages, 1, "one page");
+    // A4 is 595 × 842 points.
+    assert!(text.contains("/MediaBox [0 0 594.95996 841.91998]") || text.contains("/MediaBox [0 0 595"), "A4");
     suite.shutdown().await;
 }
 

@@ -246,4 +246,54 @@ async fn kolada_csv_from_the_year_and_imported_population(backend: Backend) {
     suite.shutdown().await;
 }
 
-common::backend_tests!(on_backend: unemployment_import_rejects_bad_rows_and_compares_with_county_and_nation, one_municipalitys_unemployment_import_does_not_change_another_municipalitys_figures, kolada_csv_from_the_year_and_imported_population);
+/// The demo's series (`src/demo/unemployment.rs`), imported as the demo imports it: every row is accepted, it
+/// is labelled illustrative, and for August 2020 Markaryd has the lowest increase in Kronoberg overall, while
+/// unemployment among its foreign-born residents fell.
+async fn the_demos_unemployment_series_rank_markaryd_with_the_lowest_increase_in_kronoberg(backend: Backend) {
+    let suite = TestSuite::spawn(backend).await;
+    let mut client = suite.rapport(Role::Analytiker, KOMMUN);
+    let import = client
+        .import_unemployment_statistics(rapport::ImportUnemploymentStatisticsRequest {
+            csv: trappan::demo::unemployment::FILE.into(),
+        })
+        .await
+        .expect("import")
+        .into_inner();
+    assert!(import.rejects.is_empty(), "{:?}", import.rejects);
+    // 24 months × 3 groups × (8 municipalities, the county, the nation).
+    assert_eq!(import.accepted_rows, 24 * 3 * 10);
+    let compare = |group: rapport::UnemploymentGroup| {
+        let mut client = suite.rapport(Role::Enhetschef, KOMMUN);
+        async move {
+            client
+                .get_unemployment_comparison(rapport::GetUnemploymentComparisonRequest {
+                    month: month(2020, 8),
+                    group: group as i32,
+                    series: String::new(),
+                })
+                .await
+                .expect("comparison")
+                .into_inner()
+        }
+    };
+    let all = compare(rapport::UnemploymentGroup::All).await;
+    assert!(all.series.contains("illustrativa"), "the series says the figures are illustrative: {}", all.series);
+    let change = |r: &Option<rapport::RegionUnemployment>| {
+        let change = r.as_ref().and_then(|r| r.share_change).expect("a change");
+        assert!(change.available);
+        change.basis_points
+    };
+    assert_eq!(change(&all.municipality), 10, "Markaryd held flat: 8,9 % → 9,0 %");
+    assert!(change(&all.county) > 100 && change(&all.nation) > 100, "county and nation rose");
+    assert_eq!(all.ranking.len(), 8);
+    assert_eq!((all.ranking[0].kommun.as_str(), all.ranking[0].rank), ("0767", 1), "the lowest increase");
+    assert!(all.ranking[1..].iter().all(|r| r.share_change.is_some_and(|c| c.available && c.basis_points > 10)));
+    let young = compare(rapport::UnemploymentGroup::UnemploymentGroup1824).await;
+    assert_eq!(young.ranking[0].kommun, "0767");
+    let foreign_born = compare(rapport::UnemploymentGroup::ForeignBorn).await;
+    assert!(change(&foreign_born.municipality) < 0, "foreign-born unemployment fell in Markaryd");
+    assert!(change(&foreign_born.county) > 0);
+    suite.shutdown().await;
+}
+
+common::backend_tests!(on_backend: the_demos_unemployment_series_rank_markaryd_with_the_lowest_increase_in_kronoberg, unemployment_import_rejects_bad_rows_and_compares_with_county_and_nation, one_municipalitys_unemployment_import_does_not_change_another_municipalitys_figures, kolada_csv_from_the_year_and_imported_population);

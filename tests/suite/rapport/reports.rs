@@ -626,3 +626,18 @@ async fn the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_
 common::backend_tests!(on_backend: events_from_the_three_feeds_end_up_in_the_right_figures, a_replayed_event_counts_once_and_municipalities_see_only_their_own_figures);
 
 common::backend_tests!(on_backend multi_thread: the_management_report_shows_the_budget_set_in_bistand_and_the_forecast_against_it);
+
+/// The lists the management report names are RPCs the services serve, admitting exactly the roles the report
+/// names: the report never sends a manager to a call they would be refused, or hides who else may call it.
+#[test]
+fn the_lists_the_management_report_names_admit_the_roles_it_names() {
+    use trappan_platform::server::ServiceDefinition;
+    let policy = trappan_insatser::Insatser::policy().merge(&trappan_ungsam::Ungsam::policy());
+    for list in &trappan_rapport::domain::ACTION_LISTS {
+        let method = format!("/{}", list.rpc);
+        assert!(policy.methods().any(|m| m == method), "{method} is served");
+        for role in Role::ALL {
+            assert_eq!(policy.permits(&method, role), list.roles.contains(&role), "{method}, {role:?}");
+        }
+    }
+}

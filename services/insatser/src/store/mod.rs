@@ -213,6 +213,8 @@ pub struct ParticipantFilter {
     pub exited: Option<bool>,
     /// Only the caller's participants (the caller is the responsible coordinator).
     pub only_mine: bool,
+    /// Only participants without a plan: the coordinator is set with the first plan.
+    pub without_plan: bool,
 }
 
 /// The participant already registered under `origin`'s idempotency key, if any.
@@ -329,6 +331,9 @@ pub async fn list_participants(
     }
     if filter.only_mine {
         query = query.filter(participant::Column::Coordinator.eq(context.caller.subject.as_str()));
+    }
+    if filter.without_plan {
+        query = query.filter(participant::Column::Coordinator.is_null());
     }
     if let Some(after) = page.after {
         query = query.filter(participant::Column::Id.lt(after));

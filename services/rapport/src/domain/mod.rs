@@ -17,7 +17,10 @@ pub use change::{change_basis_points, change_per_mille, div_round_half_away, for
 pub use kolada::{Kpi, KpiValue, is_long_term, n31001, n31807, n31816, u31803, u40455};
 pub use period::YearMonth;
 pub use region::{CountyCode, Kommun, KommunCode, Region};
-pub use report::{ManagementReport, escape_html, render_management_report};
+pub use report::{
+    ACTION_LISTS, ActionList, BudgetPosition, Coverage, GroupUnemployment, ManagementReport, RankedKommun,
+    RegionShares, UnemploymentSection, escape_html, render_management_report,
+};
 pub use stats::{MedianDays, median_days, share_basis_points};
 pub use suppression::{
     DEFAULT_THRESHOLD, Figure, RaggedGrid, SuppressedGrid, SuppressedGroup, suppress, suppress_grid,

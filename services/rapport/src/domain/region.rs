@@ -138,6 +138,11 @@ pub fn kommuner_in(county: CountyCode) -> Option<&'static [Kommun]> {
     (county == KRONOBERG).then_some(&KRONOBERG_KOMMUNER[..])
 }
 
+/// The name of a county whose municipalities are shipped (only Kronoberg so far).
+pub fn county_name(county: CountyCode) -> Option<&'static str> {
+    (county == KRONOBERG).then_some("Kronobergs län")
+}
+
 /// The name of a municipality from the shipped lists.
 pub fn kommun_name(code: KommunCode) -> Option<&'static str> {
     kommuner_in(code.county())?.iter().find(|k| k.code == code).map(|k| k.name)
@@ -167,6 +172,7 @@ mod tests {
         assert_eq!(k.county(), KRONOBERG);
         assert_eq!(k.county().to_string(), "07");
         assert_eq!(kommun_name(k), Some("Markaryd"));
+        assert_eq!(county_name(k.county()), Some("Kronobergs län"));
         let list = kommuner_in(KRONOBERG).expect("shipped");
         assert_eq!(list.len(), 8);
         assert!(list.iter().all(|k| k.code.county() == KRONOBERG));
