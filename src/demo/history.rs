@@ -216,8 +216,8 @@ const COHORTS: [(Cohort, u32); 5] = [
     (Cohort::Stayer, 34),
     (Cohort::Leaver, 64),
     (Cohort::Newcomer, 23),
-    (Cohort::EarlyLeaver, 44),
-    (Cohort::Occasional, 110),
+    (Cohort::EarlyLeaver, 50),
+    (Cohort::Occasional, 100),
 ];
 
 /// Children in assisted households in August 2019 minus August 2020: 53 fewer, as in the domain brief.
@@ -495,7 +495,7 @@ fn months(dice: &mut Dice, key: u32, cohort: Cohort, people: &[DemoMember]) -> V
     let base_rent = if dice.chance(7) {
         rent_cap_ore(persons) + dice.between(800, 1_800) * 100
     } else {
-        (3_000 + 950 * persons + dice.between(0, 1_200)) * 100
+        (2_800 + 950 * persons + dice.between(0, 1_200)) * 100
     };
     // Rents rise about 2 % a year.
     let rent = |index: i64| base_rent + base_rent * 2 * (index / 12) / 100;
@@ -536,12 +536,18 @@ fn covers_target_august(index: i64, cohort: Cohort) -> bool {
     matches!(cohort, Cohort::Stayer | Cohort::Newcomer) && (index == AUG_2019 || index == AUG_2020)
 }
 
-/// About a third of the adults consent to sharing with the labour-market unit; most of them are referred.
+/// About a third of the adults consent to sharing with the labour-market unit, at one of their first nine
+/// applications (the households already on assistance when the method began in 2019 were asked during the
+/// year); most of them are referred.
 fn consents(dice: &mut Dice, people: &mut [DemoMember], months: &[DemoMonth]) {
-    let Some(first) = months.first().map(|m| m.month.first_day()) else { return };
+    if months.is_empty() {
+        return;
+    }
+    let last = months.len().min(9) as i64 - 1;
     for person in people.iter_mut().filter(|p| p.role != DemoRole::Child) {
         if dice.chance(35) {
-            let given_on = first + chrono::Days::new(u64::try_from(dice.between(3, 20)).unwrap_or(3));
+            let month = months[usize::try_from(dice.between(0, last)).unwrap_or(0)].month.first_day();
+            let given_on = month + chrono::Days::new(u64::try_from(dice.between(3, 20)).unwrap_or(3));
             person.consent = Some(DemoConsent { given_on, referred: dice.chance(80) });
         }
     }
