@@ -488,7 +488,7 @@ fn demo_steps(settings: &Settings) {
     let rapport = format!("{}:{}", local_host(settings), settings.rapport.port);
     let out = "rapport-0767-2020-08.html";
     tracing::info!("the management report of August 2020: {binary} report --kommun 0767 --month 2020-08 --out {out}");
-    tracing::info!("then open {out} (in this folder) in a browser, or ask rapport yourself:");
+    tracing::info!("then open {out} (written in the folder the command ran in) in a browser, or ask rapport yourself:");
     tracing::info!("TOKEN=$({binary} token --role enhetschef --kommun 0767)");
     tracing::info!(
         "grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{\"month\": {{\"year\": 2020, \"month\": 8}}}}' \

@@ -1,7 +1,7 @@
 //! insatser's demo: the labour-market unit of Markaryd. The participants bistand's demo referrals create
 //! (waited for, since referrals are delivered in the background) and the participants the unit registered
 //! itself get plans, interventions at local employers and organisations, attendance, follow-ups and exits
-//! over 2018–2021, a little over half of the exits to work or studies.
+//! over 2018–2021, half to two thirds of the exits to work or studies.
 //!
 //! A referral carries no date of its own, so a referred participant is registered on the day the demo runs;
 //! their path (plan, interventions, exit) has its historical dates, starting after the person's consent.
@@ -66,7 +66,7 @@ struct Path {
 }
 
 /// A path starting on `start`: two months to a year at the unit, then an exit as the unit's figures have
-/// them, a little over half to work or studies (those still on their path at the end of 2021 have none).
+/// them, half to two thirds to work or studies (those still on their path at the end of 2021 have none).
 fn path(dice: &mut Dice, start: NaiveDate) -> Path {
     let (kind, placed) = KINDS[usize::try_from(dice.between(0, KINDS.len() as i64 - 1)).unwrap_or(0)];
     let employer = placed.then(|| usize::try_from(dice.between(0, EMPLOYERS.len() as i64 - 1)).unwrap_or(0));
@@ -476,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn a_little_over_half_of_the_exits_are_to_work_or_studies() {
+    fn half_to_two_thirds_of_the_exits_are_to_work_or_studies() {
         let exits: Vec<ExitOutcome> =
             (0..DIRECT).filter_map(|n| direct_path(n).exit.map(|(_, outcome)| outcome)).collect();
         let to_work_or_studies = exits.iter().filter(|o| WORK_OR_STUDIES.contains(o)).count();
