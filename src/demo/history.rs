@@ -1,8 +1,8 @@
 //! The demo municipality's assistance history, 2019-01 to 2021-12: households and their month-by-month
 //! applications, shaped like the municipality in the domain brief: 98 households granted assistance in
 //! August 2019 and 57 in August 2020 (−41.8 %), 53 fewer children in them, and a caseload that falls from
-//! about 110 households in January 2019 to about 70 at the turn of the year, so that the 2020 forecast comes
-//! in about 45 % under a budget set on 2019's outcome.
+//! about 120 households a month in the first half of 2019 to 72 in January 2020, so that the 2020 forecast
+//! comes in about 45 % under a budget set on 2019's outcome.
 //!
 //! Pure and deterministic: no I/O, no clock, no global random state; the same call gives the same
 //! history, so seeding it twice through the gRPC API (with request ids derived from
@@ -352,8 +352,9 @@ fn balance_children(households: &mut [(Cohort, Dice, Vec<DemoMember>)]) {
 }
 
 /// The months on assistance, by index from [`FIRST_MONTH`]: one or two spells that respect the cohort's
-/// Augusts. Numbers on assistance fall from about 110 households in January 2019 through 98 in August
-/// to about 70 at the turn of the year and 57 in August 2020, then stay there.
+/// Augusts. Numbers on assistance fall from about 120 households in the first half of 2019 through 98 in
+/// August and 83 in December to 72 in January 2020 and 57 in August 2020, then stay between 56 and 62
+/// until the autumn of 2021 (the history ends, so fewer spells run on into December 2021).
 fn spells(dice: &mut Dice, cohort: Cohort) -> Vec<(i64, i64)> {
     match cohort {
         Cohort::Stayer => {
