@@ -410,13 +410,23 @@ async fn serve(settings: Arc<Settings>, kinds: Vec<ServiceKind>, demo: bool) -> 
                 return;
             }
             tracing::info!("Trappan is ready: {}", listening(&settings, &kinds));
-            if demo {
+            let loaded = demo && {
+                let started = std::time::Instant::now();
                 match crate::demo::seed(&settings).await {
-                    Ok(()) => tracing::info!("demo municipality 0767 loaded"),
-                    Err(error) => tracing::warn!(%error, "the demo municipality could not be loaded"),
+                    Ok(()) => {
+                        let seconds = started.elapsed().as_secs();
+                        tracing::info!(seconds, "demo municipality 0767 loaded");
+                        true
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "the demo municipality could not be loaded");
+                        false
+                    }
                 }
-            }
-            if kinds.contains(&ServiceKind::Bistand) {
+            };
+            if loaded && kinds.contains(&ServiceKind::Rapport) {
+                demo_steps(&settings);
+            } else if kinds.contains(&ServiceKind::Bistand) {
                 first_steps(&settings);
             }
         });
@@ -465,9 +475,29 @@ fn listening(settings: &Settings, kinds: &[ServiceKind]) -> String {
     kinds.iter().map(|kind| format!("{kind} {host}:{}", settings.port(*kind))).collect::<Vec<_>>().join(", ")
 }
 
+/// This binary as it was started, for commands a user can paste.
+fn binary() -> String {
+    std::env::args().next().unwrap_or_else(|| "trappan".into())
+}
+
+/// What to try once the demo is loaded: the management report of August 2020 (98 → 57 households) as an
+/// HTML file, a token, and a call to rapport, spelled out for this binary and these ports.
+fn demo_steps(settings: &Settings) {
+    let binary = binary();
+    let rapport = format!("{}:{}", local_host(settings), settings.rapport.port);
+    let out = "rapport-0767-2020-08.html";
+    tracing::info!("the management report of August 2020: {binary} report --kommun 0767 --month 2020-08 --out {out}");
+    tracing::info!("then open {out} (written in the folder the command ran in) in a browser, or ask rapport yourself:");
+    tracing::info!("TOKEN=$({binary} token --role enhetschef --kommun 0767)");
+    tracing::info!(
+        "grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{\"month\": {{\"year\": 2020, \"month\": 8}}}}' \
+         {rapport} trappan.rapport.v1.RapportService/GetBistandReport"
+    );
+}
+
 /// What to try first: a token and a call, spelled out for this binary and these ports.
 fn first_steps(settings: &Settings) {
-    let binary = std::env::args().next().unwrap_or_else(|| "trappan".into());
+    let binary = binary();
     let address = format!("{}:{}", local_host(settings), settings.bistand.port);
     tracing::info!("try: TOKEN=$({binary} token --role socialsekreterare --kommun 0767)");
     tracing::info!(

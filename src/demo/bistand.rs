@@ -1,7 +1,7 @@
-//! bistand's demo: the history of [`super::history`] (160 households, 2019-01..2021-12) registered through
+//! bistand's demo: the history of [`super::history`] (265 households, 2019-01..2021-12) registered through
 //! the API the way case workers would have: each household, the consents its adults gave and the referrals
 //! that followed, then month by month the application, the decision on its historical date (bifall, or
-//! avslag with the reason), and for a granted month the payment, planned and paid; finally the committee's
+//! delvis bifall or avslag with the reason), and for a granted month the payment, planned and paid; finally the committee's
 //! budget for each year.
 //!
 //! Every create carries a request_id derived from the household's key and the month, so seeding twice adds
@@ -34,6 +34,10 @@ const UNIT: &str = "ekonomiskt-bistand";
 
 /// The reason written on an avslag of the demo.
 const REFUSAL_REASON: &str = "Hushållets egna inkomster täcker behovet enligt riksnormen och skäliga kostnader.";
+
+/// The reason written on a delvis bifall of the demo: the rent is approved at the local guideline.
+const PARTLY_GRANTED_REASON: &str =
+    "Hyran överstiger kommunens riktlinje för skälig boendekostnad; boendekostnad godkänns enligt riktlinjen.";
 
 /// The reason written on a demo referral.
 const REFERRAL_REASON: &str = "Behöver stöd mot arbete: arbetsträning och CV.";
@@ -211,8 +215,15 @@ async fn seed_household(mut client: Client, staff: &DemoStaff, household: &DemoH
             .ok_or_else(|| anyhow::anyhow!("CreateApplication answered without the application"))?;
         let (outcome, reason) = match month.expected {
             ExpectedOutcome::Granted => (bistand::DecisionOutcome::Granted, String::new()),
+            ExpectedOutcome::PartlyGranted => (bistand::DecisionOutcome::PartlyGranted, PARTLY_GRANTED_REASON.into()),
             ExpectedOutcome::Refused => (bistand::DecisionOutcome::Refused, REFUSAL_REASON.to_string()),
         };
+        // Only the lines approved below their claim are listed; the others are approved as claimed.
+        let approvals = (0..)
+            .zip(&month.costs)
+            .filter(|(_, cost)| cost.approved_ore != cost.amount_ore)
+            .map(|(line, cost)| bistand::CostApproval { line, approved: Some(Money { ore: cost.approved_ore }) })
+            .collect();
         let decided_on = decided_on(household, month);
         let decision = client
             .decide_application(authed(
@@ -221,6 +232,7 @@ async fn seed_household(mut client: Client, staff: &DemoStaff, household: &DemoH
                     request_id: request_id(&name(household, &format!("decision-{label}"))),
                     application_id: application.application_id,
                     outcome: outcome as i32,
+                    approvals,
                     reason,
                     decided_on: api_date(decided_on),
                     notified_on: api_date(decided_on),

@@ -18,8 +18,9 @@ use trappan_platform::config::Settings;
 use super::{DemoStaff, FAMILY, GIVEN, demo_personnummer, request_id};
 use crate::progress::Progress;
 
-/// How many young people the demo registers.
-const PEOPLE: u32 = 30;
+/// How many young people the demo registers: about 40 a year, the outreach assignment's target group in a
+/// municipality of Markaryd's size.
+const PEOPLE: u32 = 120;
 
 /// The demo's client and the coach's authorization.
 struct Coach {
@@ -164,14 +165,29 @@ enum Path {
     HandedOver,
 }
 
-const PATHS: [Path; 8] = [
+/// The paths in turn: Ungsam reaches 18 of every 20 it identifies (declining is being reached), one is
+/// never reached and one not yet contacted. 20 and the three years of identification have no common
+/// factor, so every year gets the whole mix.
+const PATHS: [Path; 20] = [
     Path::Contacted,
-    Path::NotReachable,
     Path::InDialogue,
     Path::ExitedToStudies,
-    Path::NotYetContacted,
+    Path::HandedOver,
     Path::ExitedToWork,
+    Path::NotReachable,
+    Path::InDialogue,
+    Path::Contacted,
+    Path::ExitedToStudies,
     Path::Declined,
+    Path::ExitedToWork,
+    Path::InDialogue,
+    Path::HandedOver,
+    Path::Contacted,
+    Path::NotYetContacted,
+    Path::ExitedToStudies,
+    Path::InDialogue,
+    Path::ExitedToWork,
+    Path::Contacted,
     Path::HandedOver,
 ];
 
