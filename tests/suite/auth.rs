@@ -369,3 +369,53 @@ async fn audit_verify(suite: &common::TestSuite) -> std::process::Output {
         .await
         .expect("the command runs")
 }
+
+/// `docs/access.md` is the access matrix, role and workload by RPC, rendered from the policies the servers
+/// enforce, so the document cannot drift from the code. `TRAPPAN_WRITE_ACCESS_DOC=1` rewrites it.
+#[test]
+fn the_access_matrix_in_the_docs_is_the_policy_the_servers_enforce() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/access.md");
+    let rendered = access_matrix();
+    if std::env::var_os("TRAPPAN_WRITE_ACCESS_DOC").is_some() {
+        std::fs::write(&path, &rendered).expect("write docs/access.md");
+    }
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        written == rendered,
+        "docs/access.md differs from the policies: run `TRAPPAN_WRITE_ACCESS_DOC=1 cargo test --test suite access_matrix`"
+    );
+}
+
+fn access_matrix() -> String {
+    let roles: Vec<Role> = Role::ALL.into_iter().filter(|role| *role != Role::System).collect();
+    let mut out = String::from(
+        "# Access matrix: who may call which RPC\n\n\
+         Rendered from the policies the servers enforce (`Policy` in each service's `lib.rs`, merged with the audit\n\
+         service's by `platform::server::policy`) by `tests/suite/auth.rs`, which fails when this page and the code\n\
+         differ; `TRAPPAN_WRITE_ACCESS_DOC=1 cargo test --test suite access_matrix` rewrites it. `x` marks a role a\n\
+         person's token may carry to call the RPC; the last column names the Trappan workloads (services, known by\n\
+         their certificates, `docs/security.md`) that may call it. Everything not marked is PERMISSION_DENIED, and\n\
+         the refusal is audited. Every call is also scoped to the caller's municipality (the token's `kommun`).\n\
+         Health and reflection need no token.\n",
+    );
+    for kind in SERVICES {
+        let policy = policy(kind);
+        out.push_str(&format!("\n## {kind}\n\n| RPC |"));
+        for role in &roles {
+            out.push_str(&format!(" {} |", role.name()));
+        }
+        out.push_str(" services |\n|---|");
+        out.push_str(&"---|".repeat(roles.len() + 1));
+        out.push('\n');
+        for method in trappan_methods().into_iter().filter(|method| method.service == kind) {
+            let short = method.path.trim_start_matches("/trappan.");
+            out.push_str(&format!("| `{short}` |"));
+            for role in &roles {
+                out.push_str(if policy.permits(&method.path, *role) { " x |" } else { " |" });
+            }
+            let workloads: Vec<&str> = policy.workloads(&method.path).iter().map(|w| w.name()).collect();
+            out.push_str(&format!(" {} |\n", workloads.join(", ")));
+        }
+    }
+    out
+}
