@@ -32,6 +32,9 @@ import grpc  # noqa: E402
 from trappan.bistand.v1 import bistand_pb2 as b, bistand_pb2_grpc as b_grpc  # noqa: E402
 from trappan.common.v1 import common_pb2 as c  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "examples" / "python"))
+from walkthrough import personnummer  # noqa: E402  (one Luhn rule for both examples)
+
 CHROMIUM = "/usr/bin/chromium"
 PAGE = ROOT / "examples" / "web"
 
@@ -89,16 +92,6 @@ class Page(html.parser.HTMLParser):
             self.status += data
         if self._cell is not None:
             self._cell += data
-
-
-def personnummer(year, month, day, serial):
-    """A valid 12-digit personnummer (YYYYMMDDNNNC, C the Luhn digit over YYMMDDNNN)."""
-    body = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
-    total = 0
-    for index, digit in enumerate(body):
-        value = int(digit) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return f"{year:04d}{month:02d}{day:02d}{serial:03d}{(10 - total % 10) % 10}"
 
 
 def seed(bistand, metadata):

@@ -485,26 +485,6 @@ impl Settings {
                 );
             }
         }
-        for (key, url) in [
-            ("peers.bistand_url", &self.peers.bistand_url),
-            ("peers.insatser_url", &self.peers.insatser_url),
-            ("peers.ungsam_url", &self.peers.ungsam_url),
-        ] {
-            let scheme = match url::Url::parse(url) {
-                Ok(url) => url.scheme().to_string(),
-                Err(_) => return fail(key, "is not a URL"),
-            };
-            match (scheme.as_str(), self.tls.enabled()) {
-                ("https", true) | ("http", false) => {}
-                ("http", true) => {
-                    return fail(key, "must be an https:// URL when tls.* is set: peers are called over mutual TLS");
-                }
-                ("https", false) => {
-                    return fail(key, "is https:// but tls.* is not set, so there is no certificate to call it with");
-                }
-                _ => return fail(key, "must be an http:// or https:// URL"),
-            }
-        }
         for kommun in &self.rapport.kommuner {
             if crate::auth::Kommun::parse(kommun).is_none() {
                 return fail("rapport.kommuner", "each entry must be a 4-digit kommunkod");
@@ -538,6 +518,26 @@ impl Settings {
         }
         if tls.trust_domain.trim().is_empty() || tls.trust_domain.contains('/') {
             return fail("tls.trust_domain", "must be a host-like name such as trappan.markaryd.se");
+        }
+        for (key, url) in [
+            ("peers.bistand_url", &self.peers.bistand_url),
+            ("peers.insatser_url", &self.peers.insatser_url),
+            ("peers.ungsam_url", &self.peers.ungsam_url),
+        ] {
+            let scheme = match url::Url::parse(url) {
+                Ok(url) => url.scheme().to_string(),
+                Err(_) => return fail(key, "is not a URL"),
+            };
+            match (scheme.as_str(), self.tls.enabled()) {
+                ("https", true) | ("http", false) => {}
+                ("http", true) => {
+                    return fail(key, "must be an https:// URL when tls.* is set: peers are called over mutual TLS");
+                }
+                ("https", false) => {
+                    return fail(key, "is https:// but tls.* is not set, so there is no certificate to call it with");
+                }
+                _ => return fail(key, "must be an http:// or https:// URL"),
+            }
         }
         Ok(())
     }

@@ -15,7 +15,6 @@ use common::TestSuite;
 use rapport_support::{FED_KOMMUN, Feeder, date, granted, money, month};
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::ExitOutcome;
-use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_api::ungsam::v1 as ungsam;
 use trappan_platform::auth::Role;
@@ -78,28 +77,7 @@ async fn feed(feeder: &mut Feeder) {
             for (i, outcome) in outcomes.iter().cycle().take(base + step * usize::try_from(m).unwrap_or(0)).enumerate()
             {
                 let id = format!("p{year}-{m}-{i}");
-                feeder
-                    .send(
-                        Producer::Insatser,
-                        insatser::ParticipantRegisteredEvent {
-                            participant_id: id.clone(),
-                            registered_on: date(2018, 9, 1),
-                            ..Default::default()
-                        },
-                    )
-                    .await;
-                feeder
-                    .send(
-                        Producer::Insatser,
-                        insatser::ParticipantExitedEvent {
-                            participant_id: id,
-                            outcome: *outcome as i32,
-                            exited_on: date(year, m, 10),
-                            days_in_programme: 200,
-                            ..Default::default()
-                        },
-                    )
-                    .await;
+                feeder.exited_participant(&id, date(2018, 9, 1), date(year, m, 10), *outcome, 200).await;
             }
         }
     }

@@ -12,7 +12,6 @@ use tonic::Code;
 use tonic_types::StatusExt;
 use trappan_api::bistand::v1 as bistand;
 use trappan_api::common::v1::ExitOutcome;
-use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_platform::auth::Role;
 use trappan_rapport::follower::Producer;
@@ -168,28 +167,7 @@ async fn kolada_csv_from_the_year_and_imported_population(backend: Backend) {
         ("p3", ExitOutcome::SubsidisedEmployment),
         ("p4", ExitOutcome::Interrupted),
     ] {
-        feeder
-            .send(
-                Producer::Insatser,
-                insatser::ParticipantRegisteredEvent {
-                    participant_id: p.into(),
-                    registered_on: date(2019, 6, 1),
-                    ..Default::default()
-                },
-            )
-            .await;
-        feeder
-            .send(
-                Producer::Insatser,
-                insatser::ParticipantExitedEvent {
-                    participant_id: p.into(),
-                    outcome: outcome as i32,
-                    exited_on: date(2020, 5, 1),
-                    days_in_programme: 300,
-                    ..Default::default()
-                },
-            )
-            .await;
+        feeder.exited_participant(p, date(2019, 6, 1), date(2020, 5, 1), outcome, 300).await;
     }
     let mut client = suite.rapport(Role::Analytiker, FED_KOMMUN);
     let before = client

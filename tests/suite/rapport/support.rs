@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use trappan_api::common::v1::{ChangeEvent, Money, YearMonth};
+use trappan_api::common::v1::{ChangeEvent, Date, ExitOutcome, Money, YearMonth};
+use trappan_api::insatser::v1 as insatser;
 use trappan_platform::auth::Kommun;
 use trappan_platform::config::ServiceKind;
 use trappan_rapport::follower::{self, Producer};
@@ -51,6 +52,32 @@ impl Feeder {
     /// Applies `event` as the followers do; returns whether it was new.
     pub async fn apply(&self, producer: Producer, event: &ChangeEvent) -> bool {
         follower::apply(&self.db, &self.pseudonymiser, producer, &self.kommun, event).await.expect("applied")
+    }
+
+    /// A participant of the labour-market unit registered on `registered_on` who left on `exited_on` with
+    /// `outcome` after `days_in_programme` days: insatser's two events.
+    pub async fn exited_participant(
+        &mut self,
+        participant_id: &str,
+        registered_on: Option<Date>,
+        exited_on: Option<Date>,
+        outcome: ExitOutcome,
+        days_in_programme: i32,
+    ) {
+        let registered = insatser::ParticipantRegisteredEvent {
+            participant_id: participant_id.into(),
+            registered_on,
+            ..Default::default()
+        };
+        self.send(Producer::Insatser, registered).await;
+        let exited = insatser::ParticipantExitedEvent {
+            participant_id: participant_id.into(),
+            outcome: outcome as i32,
+            exited_on,
+            days_in_programme,
+            ..Default::default()
+        };
+        self.send(Producer::Insatser, exited).await;
     }
 
     /// Sends `payload` as `producer`'s next event.

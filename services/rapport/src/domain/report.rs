@@ -700,34 +700,14 @@ pub fn render_management_report(r: &ManagementReport) -> String {
         fig(r.children_year_earlier, t),
         change(r.children_year_earlier, r.children),
     );
-    row(
-        "kf-paid-month",
-        "Utbetalt för månaden",
-        kr(r.paid_this_month_ore),
-        kr(r.paid_this_month_year_earlier_ore),
-        money_change(r.paid_this_month_year_earlier_ore, r.paid_this_month_ore),
-    );
-    row(
-        "kf-paid-to-date",
-        "Utbetalt hittills i år",
-        kr(r.budget.paid_to_date_ore),
-        kr(previous.paid_to_date_ore),
-        money_change(previous.paid_to_date_ore, r.budget.paid_to_date_ore),
-    );
-    row(
-        "kf-budget",
-        "Budget för året",
-        kr(r.budget.budget_ore),
-        kr(previous.budget_ore),
-        money_change(previous.budget_ore, r.budget.budget_ore),
-    );
-    row(
-        "kf-forecast",
-        "Prognos för året",
-        kr(r.budget.forecast_ore),
-        kr(previous.forecast_ore),
-        money_change(previous.forecast_ore, r.budget.forecast_ore),
-    );
+    for (id, label, now, year_earlier) in [
+        ("kf-paid-month", "Utbetalt för månaden", r.paid_this_month_ore, r.paid_this_month_year_earlier_ore),
+        ("kf-paid-to-date", "Utbetalt hittills i år", r.budget.paid_to_date_ore, previous.paid_to_date_ore),
+        ("kf-budget", "Budget för året", r.budget.budget_ore, previous.budget_ore),
+        ("kf-forecast", "Prognos för året", r.budget.forecast_ore, previous.forecast_ore),
+    ] {
+        row(id, label, kr(now), kr(year_earlier), money_change(year_earlier, now));
+    }
     row(
         "kf-forecast-vs-budget",
         "Prognos mot budget",
