@@ -7,6 +7,7 @@ use trappan_platform::testing::Backend;
 
 use common::{TestSuite, count_rows};
 use rapport_support::{FED_KOMMUN, Feeder, granted};
+use trappan_api::bistand::v1 as bistand;
 use trappan_api::insatser::v1 as insatser;
 use trappan_api::rapport::v1 as rapport;
 use trappan_platform::auth::Role;
@@ -48,7 +49,7 @@ async fn a_poison_event_is_a_dead_letter_and_the_feed_goes_on(backend: Backend) 
     let bistand_dead = of("bistand");
     assert_eq!(
         (bistand_dead.kommun.as_str(), bistand_dead.sequence, bistand_dead.type_url.as_str()),
-        (FED_KOMMUN, 2, "type.googleapis.com/trappan.bistand.v1.DecisionMadeEvent")
+        (FED_KOMMUN, 2, <bistand::DecisionMadeEvent as prost::Name>::type_url().as_str())
     );
     assert!(bistand_dead.reason.starts_with("undecodable"), "{}", bistand_dead.reason);
     let insatser_dead = of("insatser");
