@@ -60,9 +60,8 @@ async fn a_poison_event_is_a_dead_letter_and_the_feed_goes_on(backend: Backend) 
         "no identifier from the payload is stored"
     );
 
-    let counted = |feeds: &[rapport::FeedStatus]| {
-        feeds.iter().map(|f| (f.producer.clone(), f.dead_letters)).collect::<Vec<_>>()
-    };
+    let counted =
+        |feeds: &[rapport::FeedStatus]| feeds.iter().map(|f| (f.producer.clone(), f.dead_letters)).collect::<Vec<_>>();
     let expected = vec![("bistand".to_string(), 1), ("insatser".to_string(), 1), ("ungsam".to_string(), 0)];
     assert_eq!(counted(&feed_status(&suite).await), expected);
 
