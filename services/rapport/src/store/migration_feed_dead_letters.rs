@@ -53,3 +53,29 @@ impl MigrationTrait for FeedDeadLetters {
         manager.drop_table(Table::drop().table(FeedDeadLetter::Table).to_owned()).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::MigratorTrait;
+    use trappan_platform::testing::{TestDatabase, backends};
+
+    use crate::store::{self, Migrator};
+
+    #[tokio::test]
+    async fn the_migration_reverts_and_reapplies_and_the_table_takes_dead_letters() {
+        for backend in backends() {
+            let database = TestDatabase::create(backend).await;
+            let db = trappan_platform::store::connect(&database.url).await.expect("connect");
+            Migrator::up(&db, None).await.expect("migrate to the latest");
+            Migrator::down(&db, Some(1)).await.expect("the migration reverts");
+            Migrator::up(&db, None).await.expect("and applies again");
+            let recorded =
+                store::record_dead_letter(&db, "bistand", "0767", 7, "type/x", "undecodable x at sequence 7")
+                    .await
+                    .expect("record");
+            assert!(recorded, "{backend:?}");
+            assert_eq!(store::cursor(&db, "bistand", "0767").await.expect("cursor"), 7, "{backend:?}");
+            assert_eq!(store::dead_letter_count(&db, "bistand", "0767").await.expect("count"), 1, "{backend:?}");
+        }
+    }
+}
