@@ -145,7 +145,8 @@ pub enum Command {
 /// What `trappan deadletters` does.
 #[derive(Debug, Subcommand)]
 pub enum DeadLetterAction {
-    /// Prints id, kommun, target, kind, attempts, dead_at and last_error of each (never the payload).
+    /// Prints id, kommun, target, kind, attempts, dead_at and last_error of each (never the payload); for
+    /// rapport then producer, kommun, sequence, type_url, dead_at and reason of each feed dead letter.
     List,
     /// Puts dead letters back in the queue with a fresh set of attempts (the running service sends them).
     Retry(DeadLetterSelection),
