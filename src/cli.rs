@@ -110,7 +110,9 @@ pub enum Command {
         today: Option<chrono::NaiveDate>,
     },
     /// Lists, retries or discards a service's dead letters: outbound deliveries refused permanently or out
-    /// of attempts, which are never retried by themselves.
+    /// of attempts, which are never retried by themselves. For rapport, `list` also prints the feed events
+    /// it could not ingest; those are a record only (the cursor has moved past them), so `retry` and
+    /// `discard` act on outbound deliveries alone.
     Deadletters {
         /// bistand, insatser, ungsam or rapport.
         service: String,
@@ -143,7 +145,8 @@ pub enum Command {
 /// What `trappan deadletters` does.
 #[derive(Debug, Subcommand)]
 pub enum DeadLetterAction {
-    /// Prints id, kommun, target, kind, attempts, dead_at and last_error of each (never the payload).
+    /// Prints id, kommun, target, kind, attempts, dead_at and last_error of each (never the payload); for
+    /// rapport then producer, kommun, sequence, type_url, dead_at and reason of each feed dead letter.
     List,
     /// Puts dead letters back in the queue with a fresh set of attempts (the running service sends them).
     Retry(DeadLetterSelection),
@@ -314,6 +317,21 @@ async fn deadletters(settings: &Settings, service: &str, action: &DeadLetterActi
                     dead.last_error.unwrap_or_default()
                 );
             }
+            if kind == ServiceKind::Rapport {
+                println!();
+                println!("producer\tkommun\tsequence\ttype_url\tdead_at\treason");
+                for dead in trappan_rapport::store::list_dead_letters(&db).await? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        dead.producer,
+                        dead.kommun,
+                        dead.sequence,
+                        dead.type_url,
+                        dead.dead_at.to_rfc3339(),
+                        dead.reason
+                    );
+                }
+            }
         }
         DeadLetterAction::Retry(selection) => {
             let retried = delivery::retry_dead_letters(&db, selection.which()).await?;
@@ -323,6 +341,12 @@ async fn deadletters(settings: &Settings, service: &str, action: &DeadLetterActi
             let discarded = delivery::discard_dead_letters(&db, selection.which()).await?;
             println!("{kind}: {discarded} dead letters discarded");
         }
+    }
+    if kind == ServiceKind::Rapport && !matches!(action, DeadLetterAction::List) {
+        println!(
+            "rapport: its feed dead letters are kept as a record and neither retried nor discarded: the cursor has \
+             moved past them, so the producer must correct the record to emit a new event"
+        );
     }
     Ok(())
 }

@@ -66,6 +66,18 @@ fn lag_gauge() -> &'static opentelemetry::metrics::Gauge<u64> {
     })
 }
 
+/// `rapport.feed.dead_letters`, by producer and kommun: events rapport could not ingest. A rise is what
+/// operators alert on.
+fn dead_letter_counter() -> &'static opentelemetry::metrics::Counter<u64> {
+    static COUNTER: OnceLock<opentelemetry::metrics::Counter<u64>> = OnceLock::new();
+    COUNTER.get_or_init(|| {
+        opentelemetry::global::meter("trappan")
+            .u64_counter("rapport.feed.dead_letters")
+            .with_description("Feed events rapport could not ingest, recorded as dead letters and skipped")
+            .build()
+    })
+}
+
 /// The state of every follower, shared with the RPC that reports it.
 pub type FeedStates = Arc<Mutex<BTreeMap<(Producer, String), FollowerState>>>;
 
@@ -390,7 +402,9 @@ pub fn fact_of(
 }
 
 /// Applies one event of `producer`'s feed for `kommun`: its fact and the cursor in one transaction. An event
-/// at or below the cursor is skipped, so a replay never counts twice. Returns whether it applied.
+/// rapport cannot ingest becomes a dead letter instead, with the cursor past it, so the feed goes on (a
+/// database error is returned, and the follower retries). An event at or below the cursor is skipped, so a
+/// replay never counts twice. Returns whether it applied or was recorded as a dead letter.
 pub async fn apply(
     db: &sea_orm::DatabaseConnection,
     pseudonymiser: &Pseudonymiser,
@@ -398,8 +412,10 @@ pub async fn apply(
     kommun: &Kommun,
     event: &ChangeEvent,
 ) -> trappan_platform::error::ServiceResult<bool> {
-    let (fact, household) =
-        fact_of(pseudonymiser, kommun, event).map_err(|e| trappan_platform::error::ServiceError::Internal(e.into()))?;
+    let (fact, household) = match fact_of(pseudonymiser, kommun, event) {
+        Ok(found) => found,
+        Err(refused) => return dead_letter(db, producer, kommun, event, &refused).await,
+    };
     store::apply_event(db, producer.name(), kommun.as_str(), event.sequence, move |txn| {
         Box::pin(async move {
             if let Some(household) = household {
@@ -412,4 +428,33 @@ pub async fn apply(
         })
     })
     .await
+}
+
+/// Records `event`, which rapport cannot ingest, as a dead letter and moves the cursor past it in one
+/// transaction; logs and counts it once (a replay records nothing). The reason names the type URL and the
+/// sequence, never the payload.
+async fn dead_letter(
+    db: &sea_orm::DatabaseConnection,
+    producer: Producer,
+    kommun: &Kommun,
+    event: &ChangeEvent,
+    refused: &IngestError,
+) -> trappan_platform::error::ServiceResult<bool> {
+    let type_url = event.payload.as_ref().map_or("", |p| p.type_url.as_str());
+    let reason = refused.to_string();
+    let recorded =
+        store::record_dead_letter(db, producer.name(), kommun.as_str(), event.sequence, type_url, &reason).await?;
+    if recorded {
+        tracing::error!(
+            producer = producer.name(),
+            %kommun,
+            sequence = event.sequence,
+            type_url,
+            %reason,
+            "feed event cannot be ingested: recorded as a dead letter, the feed goes on"
+        );
+        dead_letter_counter()
+            .add(1, &[KeyValue::new("producer", producer.name()), KeyValue::new("kommun", kommun.to_string())]);
+    }
+    Ok(recorded)
 }

@@ -507,11 +507,18 @@ impl RapportService for RapportApi {
         let context = context(&request)?;
         let kommun = context.caller.kommun.to_string();
         let states = self.states.lock().map_err(|_| Status::internal("feed state unavailable"))?.clone();
+        let db = self.context.store.db()?;
+        let mut dead_letters = Vec::new();
+        for producer in Producer::ALL {
+            dead_letters.push(store::dead_letter_count(db, producer.name(), &kommun).await?);
+        }
         let feeds = Producer::ALL
             .into_iter()
-            .map(|producer| {
+            .zip(dead_letters)
+            .map(|(producer, dead_letters)| {
                 let state = states.get(&(producer, kommun.clone())).cloned().unwrap_or_default();
                 api::FeedStatus {
+                    dead_letters,
                     producer: producer.name().to_string(),
                     applied_sequence: state.applied_sequence,
                     connected: state.connected,

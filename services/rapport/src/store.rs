@@ -12,6 +12,7 @@ use sea_orm_migration::prelude::*;
 use trappan_platform::error::ServiceResult;
 
 pub mod facts;
+pub mod migration_feed_dead_letters;
 pub mod migration_unemployment_importer;
 pub mod queries;
 
@@ -33,6 +34,38 @@ pub mod feed_cursor {
         pub applied_sequence: i64,
         /// When an event was last applied.
         pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Events of a feed rapport could not ingest (see [`migration_feed_dead_letters`]).
+pub mod feed_dead_letter {
+    use sea_orm::entity::prelude::*;
+
+    /// One event refused for good: what it was and why, never its payload.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "feed_dead_letter")]
+    pub struct Model {
+        /// The producer (bistand, insatser, ungsam).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub producer: String,
+        /// The municipality.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kommun: String,
+        /// The event's sequence in the producer's feed.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sequence: i64,
+        /// The payload's type URL.
+        pub type_url: String,
+        /// Why it could not be ingested.
+        pub reason: String,
+        /// When it was refused.
+        pub dead_at: DateTimeUtc,
     }
 
     /// No relations.
@@ -86,6 +119,7 @@ impl MigratorTrait for Migrator {
             Box::new(trappan_platform::store::DeliveryDeadLetters),
             Box::new(trappan_platform::store::AuditChain),
             Box::new(migration_unemployment_importer::UnemploymentImporter),
+            Box::new(migration_feed_dead_letters::FeedDeadLetters),
         ]
     }
 }
@@ -246,4 +280,51 @@ where
     advance_cursor(&txn, producer, kommun, sequence).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Records that `producer`'s event `sequence` for `kommun` cannot be ingested, and moves the cursor past it,
+/// in one transaction. An event at or below the cursor was handled before and is skipped, so a replay records
+/// nothing twice. Returns whether it was recorded.
+pub async fn record_dead_letter(
+    db: &DatabaseConnection,
+    producer: &str,
+    kommun: &str,
+    sequence: u64,
+    type_url: &str,
+    reason: &str,
+) -> ServiceResult<bool> {
+    let row = feed_dead_letter::Model {
+        producer: producer.to_string(),
+        kommun: kommun.to_string(),
+        sequence: <i64 as TryFrom<u64>>::try_from(sequence).unwrap_or(i64::MAX),
+        type_url: type_url.to_string(),
+        reason: reason.to_string(),
+        dead_at: chrono::Utc::now(),
+    };
+    apply_event(db, producer, kommun, sequence, move |txn| {
+        Box::pin(async move {
+            feed_dead_letter::ActiveModel::from(row).insert(txn).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// The dead letters of `producer`'s feed for `kommun`.
+pub async fn dead_letter_count(db: &DatabaseConnection, producer: &str, kommun: &str) -> ServiceResult<u64> {
+    Ok(feed_dead_letter::Entity::find()
+        .filter(feed_dead_letter::Column::Producer.eq(producer))
+        .filter(feed_dead_letter::Column::Kommun.eq(kommun))
+        .count(db)
+        .await?)
+}
+
+/// Every feed dead letter, oldest first.
+pub async fn list_dead_letters(db: &DatabaseConnection) -> Result<Vec<feed_dead_letter::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    feed_dead_letter::Entity::find()
+        .order_by_asc(feed_dead_letter::Column::DeadAt)
+        .order_by_asc(feed_dead_letter::Column::Sequence)
+        .all(db)
+        .await
 }
