@@ -120,6 +120,12 @@ impl Workload {
         format!("{WORKLOAD_SUBJECT_PREFIX}{}", self.name())
     }
 
+    /// The caller this workload is when it calls for `kommun`: role `system`, subject `workload:<name>`, no
+    /// unit. The same whether its certificate proved it or, in development, a dev token.
+    pub fn caller(self, kommun: Kommun) -> Caller {
+        Caller { subject: self.subject(), role: Role::System, kommun, unit: String::new() }
+    }
+
     /// The workload a `system` caller's subject names.
     pub fn of_subject(subject: &str) -> Option<Workload> {
         subject.strip_prefix(WORKLOAD_SUBJECT_PREFIX).and_then(Workload::parse)
@@ -715,7 +721,7 @@ fn certified_workload(workload: Workload, headers: &http::HeaderMap) -> Result<C
         headers.get(KOMMUN_HEADER).and_then(|value| value.to_str().ok()).and_then(Kommun::parse).ok_or_else(|| {
             tonic::Status::unauthenticated(format!("a service call must name its municipality in {KOMMUN_HEADER}"))
         })?;
-    Ok(Caller { subject: workload.subject(), role: Role::System, kommun, unit: String::new() })
+    Ok(workload.caller(kommun))
 }
 
 async fn authenticate(shared: &Shared, path: &str, headers: &http::HeaderMap) -> Result<Caller, tonic::Status> {

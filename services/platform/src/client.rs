@@ -9,7 +9,7 @@ use std::time::Duration;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::auth::{Caller, KOMMUN_HEADER, Kommun, Role, TokenSigner, Workload};
+use crate::auth::{KOMMUN_HEADER, Kommun, TokenSigner, Workload};
 use crate::config::Settings;
 use crate::telemetry::inject_trace_context;
 use crate::tls::{ReloadingTls, TlsConnector};
@@ -26,10 +26,8 @@ enum Credentials {
 impl Credentials {
     fn bearer(&self, kommun: &Kommun) -> Result<Option<String>, tonic::Status> {
         let Credentials::DevToken(signer, workload) = self else { return Ok(None) };
-        let caller =
-            Caller { subject: workload.subject(), role: Role::System, kommun: kommun.clone(), unit: String::new() };
         signer
-            .sign(&caller, Duration::from_secs(300))
+            .sign(&workload.caller(kommun.clone()), Duration::from_secs(300))
             .map(Some)
             .map_err(|_| tonic::Status::internal("could not sign a service token"))
     }
